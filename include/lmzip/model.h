@@ -1,0 +1,63 @@
+// Predictors: anything that assigns probabilities to the next symbol and learns the
+// true one. A model is driven by exactly two calls per symbol: predict, then update.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "lmzip/status.h"
+
+namespace lmzip {
+
+class ArithmeticCoder;
+
+// Total of every byte CDF a Predictor returns: 1 << kCdfBits.
+inline constexpr int kCdfBits = 16;
+
+class Predictor {
+ public:
+  enum class Granularity { kBit, kByte };
+  virtual ~Predictor() = default;
+
+  virtual Granularity granularity() const = 0;
+
+  // kBit models. Bits of a byte are coded most significant first.
+  // Returns P(next bit == 1) in units of 1/65536, in [1, 65535].
+  virtual uint32_t PredictBit() { return 1u << 15; }
+  // Learns the true bit; REQUIRES: PredictBit() was called for it.
+  virtual void UpdateBit(int /*bit*/) {}
+
+  // kByte models. Fills `cdf` (257 entries) with a strictly increasing table from 0
+  // to 1 << kCdfBits: symbol b has probability (cdf[b+1] - cdf[b]) / 65536.
+  virtual void PredictByte(std::span<uint32_t, 257> /*cdf*/) {}
+  // Learns the true byte; REQUIRES: PredictByte() was called for it.
+  virtual void UpdateByte(uint8_t /*byte*/) {}
+};
+
+// Codes one byte with `model` through `coder`: the single path for both directions.
+// Encoding: codes `byte` and returns it. Decoding: returns the decoded byte.
+int CodeByte(Predictor& model, ArithmeticCoder& coder, int byte);
+
+// What identifies a model, and what a .lmz file records so that decoding uses the
+// very same one.
+struct ModelSpec {
+  std::string name = "cm";   // registered model family ("cm", "order0", ...)
+  int level = 6;             // 1..9: speed/ratio trade-off within the family
+  std::string weights_path;  // optional weights/primed-state file
+};
+
+// Creates a fresh model (the same start state every time for the same spec).
+Result<std::unique_ptr<Predictor>> CreateModel(const ModelSpec& spec);
+
+// Version of a family's predictions: bumped whenever a change to the model would
+// change its code, so an old file is refused clearly instead of decoding to garbage.
+// 0 for an unknown family.
+int ModelVersion(const std::string& name);
+
+// Names of the registered model families.
+std::vector<std::string> ModelNames();
+
+}  // namespace lmzip

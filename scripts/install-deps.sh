@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what lmzip needs to build, test and bench, from Debian's packages.
+# Idempotent: installs only what is missing. Run as root (or with sudo available).
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  zlib1g-dev liblzma-dev libzstd-dev libbrotli-dev libbz2-dev libpng-dev libjpeg-dev
+  libflac-dev libsndfile1-dev libxxhash-dev libfmt-dev nlohmann-json3-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  gnuplot-nox xz-utils zstd brotli bzip2 zpaq npm
+  pocketsphinx-testdata python3-skimage
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO=sudo
+  echo "Installing: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,34 @@
+// lmzip's own codec: a Predictor driving the arithmetic coder over a whole buffer.
+// The stream carries no header; the caller keeps the original size (the .lmz
+// container does).
+#pragma once
+
+#include "lmzip/codec.h"
+#include "lmzip/model.h"
+
+namespace lmzip {
+
+class ModelCodec final : public Codec {
+ public:
+  explicit ModelCodec(ModelSpec spec) : spec_(std::move(spec)) {}
+
+  std::string name() const override;
+  Result<std::vector<uint8_t>> Compress(std::span<const uint8_t> input) const override;
+  Result<std::vector<uint8_t>> Decompress(std::span<const uint8_t> input,
+                                          size_t original_size) const override;
+
+  const ModelSpec& spec() const { return spec_; }
+
+ private:
+  ModelSpec spec_;
+};
+
+// Codes `input` with a fresh model; appends the code to `out`.
+Status EncodeWithModel(const ModelSpec& spec, std::span<const uint8_t> input,
+                       std::vector<uint8_t>* out);
+// Decodes exactly `original_size` bytes from `code` with a fresh model into `out`
+// (resized). The caller verifies a checksum: a damaged code decodes to garbage.
+Status DecodeWithModel(const ModelSpec& spec, std::span<const uint8_t> code,
+                       size_t original_size, uint8_t* out);
+
+}  // namespace lmzip

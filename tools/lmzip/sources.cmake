@@ -1,0 +1,2 @@
+list(APPEND LMZIP_TOOL_SOURCES tools/lmzip/main.cc tools/lmzip/compress_command.cc)
+list(APPEND LMZIP_TOOL_SOURCES tools/lmzip/bench_command.cc)
