@@ -1,0 +1,283 @@
+// Building blocks of the context-mixing model: adaptive maps from contexts to bit
+// probabilities, a hashed table of bit-history slots, a gated logistic mixer, an
+// adaptive probability map (APM/SSE) and a long-range match model.
+//
+// All arithmetic is integer, so a model's output depends only on its input bits.
+// Probabilities are 12-bit (1/4096) unless a name says 16.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "model/cm_tables.h"
+
+namespace lmzip::cm {
+
+// Zero-filled memory from calloc: large blocks come as untouched zero pages, so a
+// model that reads only part of its tables (a short input) pays only for that part.
+template <typename T>
+class ZeroArray {
+ public:
+  ZeroArray() = default;
+  explicit ZeroArray(size_t n) : size_(n) {
+    // 64 extra bytes let the start be aligned to a cache line.
+    raw_.reset(static_cast<uint8_t*>(std::calloc(n * sizeof(T) + 64, 1)));
+    if (!raw_) {
+      size_ = 0;
+      return;
+    }
+    const auto addr = reinterpret_cast<uintptr_t>(raw_.get());
+    data_ = reinterpret_cast<T*>(raw_.get() + ((64 - (addr & 63)) & 63));
+  }
+  bool ok() const { return data_ != nullptr || size_ == 0; }
+  T* data() { return data_; }
+  const T* data() const { return data_; }
+  size_t size() const { return size_; }
+  T& operator[](size_t i) { return data_[i]; }
+  const T& operator[](size_t i) const { return data_[i]; }
+
+ private:
+  struct Free {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
+  std::unique_ptr<uint8_t, Free> raw_;
+  T* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+// Maps a context (an index below `size`) to a probability that adapts with a rate
+// of 1/(n + 1.5) after n observations, down to 1/(limit + 1.5).
+class StateMap {
+ public:
+  StateMap() = default;
+  // Every context starts at probability 1/2.
+  StateMap(size_t size, int limit) : table_(size, uint32_t{1} << 31), limit_(limit) {}
+
+  // Sets context `cx` to probability p12 (12-bit), count 0.
+  void Set(size_t cx, int p12) { table_[cx] = static_cast<uint32_t>(p12) << 20; }
+
+  // 12-bit probability for context `cx`; remembers `cx` for Update.
+  int P(size_t cx) {
+    cx_ = cx;
+    return static_cast<int>(table_[cx] >> 20);
+  }
+  void Update(int bit) {
+    uint32_t& e = table_[cx_];
+    const uint32_t n = e & 1023;
+    const int64_t p = e >> 10;  // 22 bits
+    const int64_t target = bit ? (int64_t{1} << 22) - 1 : 0;
+    const int64_t delta = ((target - p) * Reciprocals().value[n]) >> 16;
+    const uint32_t next_n = n < static_cast<uint32_t>(limit_) ? n + 1 : static_cast<uint32_t>(limit_);
+    e = (static_cast<uint32_t>(p + delta) << 10) | next_n;
+  }
+
+ private:
+  std::vector<uint32_t> table_;
+  int limit_ = 127;
+  size_t cx_ = 0;
+};
+
+// A hashed table of 16-byte slots in 64-byte buckets. A slot holds an 8-bit check
+// and 15 bit-history states: one per node of the binary tree of a nibble (node n in
+// 1..15 at byte n). Looking up a hash returns the slot whose check matches within
+// its bucket, or else clears the least-used slot of the bucket and claims it.
+//
+// The table starts small and doubles (keeping every slot) whenever half its slots
+// are in use, up to its maximum size, so a short input touches little memory.
+class SlotTable {
+ public:
+  static constexpr int kSlotBytes = 16;
+  static constexpr int kSlotsPerBucket = 4;
+  static constexpr int kMinBucketBits = 10;
+  static constexpr int kMaxBucketBits = kMinBucketBits + 16;
+
+  SlotTable() = default;
+  // `max_bytes`: a power of two, at most 2^(kMaxBucketBits + 6).
+  explicit SlotTable(size_t max_bytes) {
+    max_bucket_bits_ = kMinBucketBits;
+    while ((size_t{64} << max_bucket_bits_) < max_bytes && max_bucket_bits_ < kMaxBucketBits) {
+      ++max_bucket_bits_;
+    }
+    Allocate(kMinBucketBits);
+  }
+  bool ok() const { return ok_; }
+  // Bytes allocated now.
+  size_t bytes() const { return table_.size() + side_.size() * sizeof(uint16_t); }
+  // Bytes at the largest size.
+  static size_t MaxBytes(size_t max_bytes) { return max_bytes + max_bytes / 8; }
+
+  void Prefetch(uint64_t hash) { __builtin_prefetch(table_.data() + (hash & bucket_mask_) * 64); }
+
+  uint8_t* Find(uint64_t hash) {
+    const auto check = static_cast<uint8_t>(hash >> 56);
+    const size_t index = hash & bucket_mask_;
+    uint8_t* bucket = table_.data() + index * 64;
+    for (int i = 0; i < kSlotsPerBucket; ++i) {
+      if (bucket[i * kSlotBytes] == check) return bucket + i * kSlotBytes;
+    }
+    // Claim the slot whose first node has seen the fewest bits.
+    const auto& bh = BitHistory();
+    int victim = 0;
+    int victim_count = 1 << 30;
+    for (int i = 0; i < kSlotsPerBucket; ++i) {
+      const uint8_t first = bucket[i * kSlotBytes + 1];
+      const int count = first == 0 ? -1 : bh.zeros[first] + bh.ones[first];
+      if (count < victim_count) {
+        victim_count = count;
+        victim = i;
+      }
+    }
+    if (victim_count < 0) ++used_;
+    uint8_t* slot = bucket + victim * kSlotBytes;
+    std::memset(slot, 0, kSlotBytes);
+    slot[0] = check;
+    side_[index * kSlotsPerBucket + victim] = static_cast<uint16_t>(hash >> kMinBucketBits);
+    return slot;
+  }
+
+  // Doubles the table if it is half full and may grow. Invalidates slot pointers.
+  void MaybeGrow() {
+    if (bucket_bits_ >= max_bucket_bits_ || used_ * 2 < (bucket_mask_ + 1) * kSlotsPerBucket) {
+      return;
+    }
+    ZeroArray<uint8_t> new_table(size_t{128} << bucket_bits_);
+    ZeroArray<uint16_t> new_side((size_t{2} << bucket_bits_) * kSlotsPerBucket);
+    if (!new_table.ok() || !new_side.ok()) {
+      max_bucket_bits_ = bucket_bits_;  // stay at this size
+      return;
+    }
+    ZeroArray<uint8_t> old_table = std::move(table_);
+    ZeroArray<uint16_t> old_side = std::move(side_);
+    const size_t old_buckets = bucket_mask_ + 1;
+    const int old_bits = bucket_bits_;
+    table_ = std::move(new_table);
+    side_ = std::move(new_side);
+    bucket_bits_ = old_bits + 1;
+    bucket_mask_ = (size_t{1} << bucket_bits_) - 1;
+    for (size_t b = 0; b < old_buckets; ++b) {
+      int filled[2] = {0, 0};
+      for (int i = 0; i < kSlotsPerBucket; ++i) {
+        const uint8_t* slot = old_table.data() + b * 64 + i * kSlotBytes;
+        if (slot[1] == 0) continue;
+        const uint16_t side = old_side[b * kSlotsPerBucket + i];
+        const int high = (side >> (old_bits - kMinBucketBits)) & 1;
+        const size_t nb = b | (static_cast<size_t>(high) << old_bits);
+        std::memcpy(table_.data() + nb * 64 + filled[high] * kSlotBytes, slot, kSlotBytes);
+        side_[nb * kSlotsPerBucket + filled[high]] = side;
+        ++filled[high];
+      }
+    }
+  }
+
+ private:
+  void Allocate(int bucket_bits) {
+    bucket_bits_ = bucket_bits;
+    bucket_mask_ = (size_t{1} << bucket_bits) - 1;
+    table_ = ZeroArray<uint8_t>(size_t{64} << bucket_bits);
+    side_ = ZeroArray<uint16_t>((size_t{1} << bucket_bits) * kSlotsPerBucket);
+    ok_ = table_.ok() && side_.ok();
+  }
+
+  ZeroArray<uint8_t> table_;
+  ZeroArray<uint16_t> side_;  // hash bits above the smallest index, per slot
+  int bucket_bits_ = 0;
+  int max_bucket_bits_ = 0;
+  size_t bucket_mask_ = 0;
+  size_t used_ = 0;
+  bool ok_ = false;
+};
+
+// Mixes stretched predictions with weights chosen by a selector context; learns by
+// gradient descent on coding cost. Weights are 16.16 fixed point.
+class Mixer {
+ public:
+  Mixer() = default;
+  Mixer(int inputs, int contexts, int init_weight)
+      : inputs_(inputs), weights_(static_cast<size_t>(inputs) * contexts, init_weight) {}
+
+  // Stretched output for `x` (inputs_ values) with the weight row `cx`.
+  int Mix(const int* x, int cx) {
+    row_ = weights_.data() + static_cast<size_t>(cx) * inputs_;
+    // |x| < 2^11 and |w| < 2^20, so each product fits 31 bits.
+    int32_t dot = 0;
+    for (int i = 0; i < inputs_; ++i) dot += (x[i] * row_[i]) >> 8;
+    int st = dot >> 8;
+    if (st > kStretchMax) st = kStretchMax;
+    if (st < -kStretchMax) st = -kStretchMax;
+    p_ = Squash(st);
+    return st;
+  }
+  int p() const { return p_; }
+
+  // `rate`: learning rate, 1..64.
+  void Update(const int* __restrict x, int bit, int rate) {
+    const int err = ((bit << 12) - p_) * rate;
+    if (err == 0) return;
+    int32_t* __restrict row = row_;
+    for (int i = 0; i < inputs_; ++i) {
+      int32_t w = row[i] + ((x[i] * err + (1 << 13)) >> 14);
+      w = w > kMaxWeight ? kMaxWeight : w;
+      w = w < -kMaxWeight ? -kMaxWeight : w;
+      row[i] = w;
+    }
+  }
+
+ private:
+  static constexpr int32_t kMaxWeight = (1 << 20) - 1;
+  int inputs_ = 0;
+  std::vector<int32_t> weights_;
+  int32_t* row_ = nullptr;
+  int p_ = 2048;
+};
+
+// Adaptive probability map: refines a probability given a context by interpolating
+// between 33 learned points over the stretched domain. Output is 16-bit.
+// Entries are stored as offsets (mod 2^16) from their starting values, so a fresh
+// table is all zeros and costs nothing until used.
+class Apm {
+ public:
+  Apm() = default;
+  Apm(size_t contexts, int rate) : table_(contexts * 33), rate_(rate) {
+    for (int j = 0; j < 33; ++j) start_[j] = static_cast<uint16_t>(Squash16((j - 16) * 128));
+  }
+  bool ok() const { return table_.ok(); }
+  // 16-bit refined probability of stretched value `st` in context `cx`.
+  int P(int st, size_t cx) {
+    if (st > kStretchMax) st = kStretchMax;
+    if (st < -kStretchMax) st = -kStretchMax;
+    const int pos = st + 2048;
+    weight_ = pos & 127;
+    node_ = pos >> 7;
+    index_ = cx * 33 + static_cast<size_t>(node_);
+    return (Get(0) * (128 - weight_) + Get(1) * weight_) >> 7;
+  }
+  void Prefetch(size_t cx) {
+    __builtin_prefetch(&table_[cx * 33]);
+    __builtin_prefetch(&table_[cx * 33 + 32]);
+  }
+  void Update(int bit) {
+    const int target = bit ? 65535 : 0;
+    Move(0, target, 128 - weight_);
+    Move(1, target, weight_);
+  }
+
+ private:
+  int Get(int k) const { return static_cast<uint16_t>(table_[index_ + k] + start_[node_ + k]); }
+  void Move(int k, int target, int share) {
+    const int v = Get(k);
+    const int next = v + (((target - v) * share) >> (rate_ + 7));
+    table_[index_ + k] = static_cast<uint16_t>(next - start_[node_ + k]);
+  }
+  ZeroArray<uint16_t> table_;
+  uint16_t start_[33] = {};
+  int rate_ = 7;
+  size_t index_ = 0;
+  int node_ = 0;
+  int weight_ = 0;
+};
+
+}  // namespace lmzip::cm

@@ -1,0 +1,129 @@
+#include "model/cm_match.h"
+
+#include <algorithm>
+
+namespace lmzip::cm {
+namespace {
+
+constexpr uint32_t kMaxLength = 65535;
+constexpr uint32_t kMaxVerify = 400;
+constexpr int kMinIndexBits = 12;
+
+int Bucket(uint32_t length) {
+  if (length == 0) return 0;
+  if (length < 8) return static_cast<int>(length);
+  if (length < 16) return 8 + static_cast<int>((length - 8) >> 2);   // 8, 9
+  if (length < 32) return 10 + static_cast<int>((length - 16) >> 3);  // 10, 11
+  if (length < 64) return 12;
+  if (length < 128) return 13;
+  if (length < 512) return 14;
+  return 15;
+}
+
+}  // namespace
+
+MatchModel::MatchModel(int history_bits, int index_bits, int min_length)
+    : history_(size_t{1} << history_bits),
+      index_(size_t{1} << std::min(index_bits, kMinIndexBits)),
+      history_mask_((uint32_t{1} << history_bits) - 1),
+      index_mask_((uint32_t{1} << std::min(index_bits, kMinIndexBits)) - 1),
+      min_length_(min_length),
+      index_bits_(std::min(index_bits, kMinIndexBits)),
+      max_index_bits_(index_bits),
+      confidence_(16 * 2 * 256, 1023) {
+  // Start each length's confidence from a prior that grows with the length.
+  for (int b = 0; b < 16; ++b) {
+    for (int e = 0; e < 2; ++e) {
+      for (int c = 0; c < 256; ++c) {
+        const int sure = b == 0 ? 2048 : 4096 - 2048 / (b + 1);
+        confidence_.Set((static_cast<size_t>(b) * 2 + e) * 256 + c, e ? sure : 4096 - sure);
+      }
+    }
+  }
+}
+
+void MatchModel::Predict(int c0, int bit_pos, int* x) {
+  active_ = false;
+  if (length_ > 0) {
+    const int expected_prefix = (predicted_byte_ | 256) >> (8 - bit_pos);
+    if (expected_prefix == c0) {
+      active_ = true;
+      expected_bit_ = (predicted_byte_ >> (7 - bit_pos)) & 1;
+    }
+  }
+  if (!active_) {
+    x[0] = 0;
+    x[1] = 0;
+    return;
+  }
+  const int p = confidence_.P((static_cast<size_t>(length_bucket_) * 2 + expected_bit_) * 256 +
+                              static_cast<size_t>(c0));
+  const int st = Stretch(p);
+  x[0] = st;
+  // A second view: the plain length-proportional vote.
+  const int vote = length_ > 32 ? 32 * 32 : static_cast<int>(length_) * 32;
+  x[1] = expected_bit_ ? vote : -vote;
+}
+
+void MatchModel::Update(int bit) {
+  if (active_) confidence_.Update(bit);
+}
+
+void MatchModel::UpdateByte(uint8_t byte) {
+  history_[pos_ & history_mask_] = byte;
+  ++pos_;
+  if (length_ > 0 && predicted_byte_ == byte) {
+    if (length_ < kMaxLength) ++length_;
+    ++match_ptr_;
+  } else {
+    length_ = 0;
+  }
+  if (pos_ < static_cast<uint64_t>(min_length_)) return;
+  MaybeGrowIndex();
+  const uint32_t h = HashBefore(pos_);
+  if (length_ == 0) {
+    const uint64_t candidate = index_[h];
+    if (candidate > 0 && pos_ - candidate < history_mask_) {
+      uint32_t n = 0;
+      while (n < kMaxVerify && n < candidate &&
+             history_[(candidate - 1 - n) & history_mask_] == history_[(pos_ - 1 - n) & history_mask_]) {
+        ++n;
+      }
+      if (n >= static_cast<uint32_t>(min_length_)) {
+        length_ = n;
+        match_ptr_ = candidate;
+      }
+    }
+  }
+  index_[h] = static_cast<uint32_t>(pos_);
+  if (length_ > 0) {
+    predicted_byte_ = history_[match_ptr_ & history_mask_];
+    length_bucket_ = Bucket(length_);
+  } else {
+    length_bucket_ = 0;
+  }
+}
+
+uint32_t MatchModel::HashBefore(uint64_t end) const {
+  uint32_t h = 0;
+  for (uint64_t i = end - min_length_; i < end; ++i) {
+    h = (h + history_[i & history_mask_] + 1) * 0x2f0b3a49u;
+  }
+  return (h ^ (h >> 15)) & index_mask_;
+}
+
+void MatchModel::MaybeGrowIndex() {
+  // Grow while the history still holds every byte, so the index can be rebuilt.
+  if (index_bits_ >= max_index_bits_ || pos_ <= index_mask_ || pos_ > history_mask_) return;
+  ZeroArray<uint32_t> bigger(size_t{2} << index_bits_);
+  if (!bigger.ok()) {
+    max_index_bits_ = index_bits_;
+    return;
+  }
+  index_ = std::move(bigger);
+  ++index_bits_;
+  index_mask_ = (uint32_t{1} << index_bits_) - 1;
+  for (uint64_t end = min_length_; end < pos_; ++end) index_[HashBefore(end)] = static_cast<uint32_t>(end);
+}
+
+}  // namespace lmzip::cm

@@ -1,0 +1,61 @@
+// The match model: finds the last occurrence of the most recent `min_length` bytes
+// and predicts that the byte which followed it comes next, with a confidence learned
+// per match length.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "model/cm_components.h"
+
+namespace lmzip::cm {
+
+class MatchModel {
+ public:
+  // History of 2^history_bits bytes, up to 2^index_bits remembered positions (the
+  // index starts small and grows with the input).
+  MatchModel(int history_bits, int index_bits, int min_length);
+  bool ok() const { return history_.ok() && index_.ok(); }
+  // Bytes allocated at the largest size.
+  static size_t MaxBytes(int history_bits, int index_bits) {
+    return (size_t{1} << history_bits) + (size_t{4} << index_bits);
+  }
+
+  // Adds the predictions for the next bit to `x` (kInputs values).
+  // `c0`: the bits of the current byte seen so far, with a leading 1.
+  static constexpr int kInputs = 2;
+  void Predict(int c0, int bit_pos, int* x);
+  void Update(int bit);
+  // Learns a whole byte; call after the byte's last UpdateBit.
+  void UpdateByte(uint8_t byte);
+
+  // Quantized length of the current match, 0 when none or when the current byte
+  // already differs from the predicted one: 0..15.
+  int LengthBucket() const { return active_ ? length_bucket_ : 0; }
+  // The byte the match predicts (valid when LengthBucket() > 0).
+  int PredictedByte() const { return predicted_byte_; }
+  uint32_t length() const { return length_; }
+
+ private:
+  // Hash of the min_length_ bytes that end before position `end`.
+  uint32_t HashBefore(uint64_t end) const;
+  void MaybeGrowIndex();
+
+  ZeroArray<uint8_t> history_;
+  ZeroArray<uint32_t> index_;
+  uint32_t history_mask_;
+  uint32_t index_mask_;
+  int min_length_;
+  int index_bits_;
+  int max_index_bits_;
+  uint64_t pos_ = 0;       // bytes seen
+  uint64_t match_ptr_ = 0;  // position of the predicted byte in history
+  uint32_t length_ = 0;    // bytes matched before match_ptr_
+  int predicted_byte_ = 0;
+  int length_bucket_ = 0;
+  bool active_ = false;
+  int expected_bit_ = 0;
+  StateMap confidence_;
+};
+
+}  // namespace lmzip::cm
