@@ -1,24 +1,38 @@
 #include "codec/model_codec.h"
 
+#include <algorithm>
+
 #include "coder/arithmetic_coder.h"
+#include "util/progress.h"
 
 namespace lmzip {
 
+namespace {
+// Bytes coded between two progress reports.
+constexpr size_t kProgressStep = size_t{1} << 16;
+}  // namespace
+
 Status EncodeWithModel(const ModelSpec& spec, std::span<const uint8_t> input,
-                       std::vector<uint8_t>* out) {
+                       std::vector<uint8_t>* out, ProgressBar* progress) {
   LMZIP_ASSIGN_OR_RETURN(std::unique_ptr<Predictor> model, CreateModel(spec));
   ArithmeticCoder coder(out);
-  for (uint8_t b : input) CodeByte(*model, coder, b);
+  for (size_t start = 0; start < input.size(); start += kProgressStep) {
+    const size_t end = std::min(input.size(), start + kProgressStep);
+    for (size_t i = start; i < end; ++i) CodeByte(*model, coder, input[i]);
+    if (progress) progress->Add(end - start);
+  }
   coder.Flush();
   return Status::Ok();
 }
 
 Status DecodeWithModel(const ModelSpec& spec, std::span<const uint8_t> code,
-                       size_t original_size, uint8_t* out) {
+                       size_t original_size, uint8_t* out, ProgressBar* progress) {
   LMZIP_ASSIGN_OR_RETURN(std::unique_ptr<Predictor> model, CreateModel(spec));
   ArithmeticCoder coder(code);
-  for (size_t i = 0; i < original_size; ++i) {
-    out[i] = static_cast<uint8_t>(CodeByte(*model, coder, 0));
+  for (size_t start = 0; start < original_size; start += kProgressStep) {
+    const size_t end = std::min(original_size, start + kProgressStep);
+    for (size_t i = start; i < end; ++i) out[i] = static_cast<uint8_t>(CodeByte(*model, coder, 0));
+    if (progress) progress->Add(end - start);
   }
   return Status::Ok();
 }

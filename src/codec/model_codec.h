@@ -23,12 +23,15 @@ class ModelCodec final : public Codec {
   ModelSpec spec_;
 };
 
-// Codes `input` with a fresh model; appends the code to `out`.
+class ProgressBar;
+
+// Codes `input` with a fresh model; appends the code to `out`. `progress`, if not
+// null, is advanced as input bytes are coded.
 Status EncodeWithModel(const ModelSpec& spec, std::span<const uint8_t> input,
-                       std::vector<uint8_t>* out);
-// Decodes exactly `original_size` bytes from `code` with a fresh model into `out`
-// (resized). The caller verifies a checksum: a damaged code decodes to garbage.
+                       std::vector<uint8_t>* out, ProgressBar* progress = nullptr);
+// Decodes exactly `original_size` bytes from `code` with a fresh model into `out`.
+// The caller verifies a checksum: a damaged code decodes to garbage.
 Status DecodeWithModel(const ModelSpec& spec, std::span<const uint8_t> code,
-                       size_t original_size, uint8_t* out);
+                       size_t original_size, uint8_t* out, ProgressBar* progress = nullptr);
 
 }  // namespace lmzip

@@ -147,7 +147,7 @@ Result<CompressStats> Compress(ByteSource& in, ByteSink& out, const CompressOpti
     ParallelFor(filled, threads, [&](size_t i) {
       Chunk& c = batch[i];
       c.coded.clear();
-      c.status = EncodeWithModel(spec, c.raw, &c.coded);
+      c.status = EncodeWithModel(spec, c.raw, &c.coded, options.progress);
       c.frame.raw_size = static_cast<uint32_t>(c.raw.size());
       c.frame.raw_hash = format::Hash64(c.raw);
       // Data the model cannot shrink (already compressed, random) is stored as is.
@@ -168,7 +168,6 @@ Result<CompressStats> Compress(ByteSource& in, ByteSink& out, const CompressOpti
       format::ChunkFrame entry = c.frame;
       entry.raw_hash = 0;
       index.chunks.push_back(entry);
-      if (options.progress) options.progress->Add(c.raw.size());
     }
   }
   index.original_size = stats.input_bytes;
@@ -215,10 +214,11 @@ Result<CompressStats> Decompress(ByteSource& in, ByteSink& out, const Decompress
       Chunk& c = batch[i];
       if (c.frame.method == format::kMethodModel) {
         c.raw.resize(c.frame.raw_size);
-        c.status = DecodeWithModel(spec, c.coded, c.frame.raw_size, c.raw.data());
+        c.status = DecodeWithModel(spec, c.coded, c.frame.raw_size, c.raw.data(), options.progress);
       } else {
         c.raw.swap(c.coded);
         c.status = Status::Ok();
+        if (options.progress) options.progress->Add(c.raw.size());
       }
       if (c.status.ok() && format::Hash64(c.raw) != c.frame.raw_hash) {
         c.status = Status::Corruption("checksum mismatch: data is corrupt");
@@ -231,7 +231,6 @@ Result<CompressStats> Decompress(ByteSource& in, ByteSink& out, const Decompress
       LMZIP_RETURN_IF_ERROR(out.Write(c.raw));
       content.Update(c.raw);
       stats.output_bytes += c.raw.size();
-      if (options.progress) options.progress->Add(c.raw.size());
     }
     filled = 0;
     return Status::Ok();

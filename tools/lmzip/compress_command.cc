@@ -98,6 +98,21 @@ void CopyMetadata(const std::string& from, const std::string& to) {
   (void)utimensat(AT_FDCWD, to.c_str(), times, 0);
 }
 
+// Reads the header and index of the .lmz file at `path` (`size` bytes).
+Result<ContainerInfo> ReadInfoOfFile(const std::string& path, uint64_t size) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return Status::IOError(path + ": " + ErrnoText(errno));
+  auto read_at = [f, &path](uint64_t offset, size_t n, uint8_t* dst) -> Status {
+    if (fseeko(f, static_cast<off_t>(offset), SEEK_SET) != 0 || std::fread(dst, 1, n, f) != n) {
+      return Status::Corruption(path + ": file is truncated");
+    }
+    return Status::Ok();
+  };
+  Result<ContainerInfo> info = ReadContainerInfo(read_at, size);
+  std::fclose(f);
+  return info;
+}
+
 enum class Mode { kCompress, kDecompress, kTest };
 
 // Processes one input ("-" = stdin). Returns true on success.
@@ -173,7 +188,13 @@ bool ProcessOne(const std::string& input, Mode mode, const Options& opt) {
     stats = Compress(in, *sink, co);
     bar.Finish();
   } else {
-    ProgressBar bar(label, 0, show_progress);
+    // The index at the end of a regular file gives the size to expect.
+    uint64_t expected = 0;
+    if (show_progress && in.size()) {
+      auto info = ReadInfoOfFile(input, *in.size());
+      if (info.ok()) expected = info->original_size;
+    }
+    ProgressBar bar(label, expected, show_progress);
     DecompressOptions dopt;
     dopt.threads = threads;
     dopt.progress = &bar;
@@ -287,18 +308,10 @@ int InfoMain(int argc, char** argv) {
       all_ok = false;
       continue;
     }
-    FILE* f = std::fopen(path.c_str(), "rb");
-    auto read_at = [f, &path](uint64_t offset, size_t n, uint8_t* dst) -> Status {
-      if (fseeko(f, static_cast<off_t>(offset), SEEK_SET) != 0 || std::fread(dst, 1, n, f) != n) {
-        return Status::Corruption(path + ": file is truncated");
-      }
-      return Status::Ok();
-    };
-    Result<ContainerInfo> info = f ? ReadContainerInfo(read_at, *(*source)->size())
-                                   : Result<ContainerInfo>(Status::IOError(path + ": cannot open"));
-    if (f) std::fclose(f);
+    Result<ContainerInfo> info = ReadInfoOfFile(path, *(*source)->size());
     if (!info.ok()) {
-      Error(path + ": " + info.status().message());
+      Error(info.status().message().rfind(path, 0) == 0 ? info.status().message()
+                                                         : path + ": " + info.status().message());
       all_ok = false;
       continue;
     }
