@@ -3,7 +3,7 @@
 # sample, then runs the default bench on the bundled corpora.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --bench
 scripts/build.sh
 scripts/setup-corpora.sh
 sample=corpora/text/moby-dick.txt

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Installs what lmzip needs to build, test and bench, from Debian's packages.
 # Idempotent: installs only what is missing. Run as root (or with sudo available).
+#   scripts/install-deps.sh           what the build and the tests need
+#   scripts/install-deps.sh --bench   also the sample corpora's packages and peers
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   zlib1g-dev liblzma-dev libzstd-dev libbrotli-dev libbz2-dev libpng-dev libjpeg-dev
   libflac-dev libsndfile1-dev libxxhash-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  gnuplot-nox time xz-utils zstd brotli bzip2 zpaq npm
-  pocketsphinx-testdata python3-skimage
+  gnuplot-nox time
 )
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(xz-utils zstd brotli bzip2 zpaq npm pocketsphinx-testdata python3-skimage)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
