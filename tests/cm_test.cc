@@ -126,6 +126,27 @@ TEST(ContextMixingTest, ZerosAndRandomCostWhatTheyShould) {
   EXPECT_LT(Encode(5, random).size(), random.size() + random.size() / 100);
 }
 
+// Grayscale 32x64 patches (rows of 64 pixels) and 8-bit unsigned speech: the 2-D
+// and linear-prediction contexts must beat an order-0 model clearly.
+TEST(ContextMixingTest, CodesImagesAndAudioBetterThanOrder0) {
+  const std::string dir = LMZIP_TEST_DATA_DIR;
+  struct Case {
+    std::string file;
+    size_t xz_size;  // xz -9e, for scale
+  };
+  for (const Case& c : {Case{"camera_patches_4x32x64.gray", 4812}, Case{"speech_8bit_16khz_8k.u8", 2516}}) {
+    const std::vector<uint8_t> data = testing::ReadFileBytes(dir + "/" + c.file);
+    ASSERT_EQ(data.size(), 8192u) << c.file;
+    const size_t order0 = Encode(1, data, "order0").size();
+    for (int level : {1, 5}) {
+      const std::vector<uint8_t> code = Encode(level, data);
+      EXPECT_LT(code.size() * 100, order0 * 87) << c.file << " level " << level;
+      EXPECT_LT(code.size(), c.xz_size * 9 / 10) << c.file << " level " << level;
+      EXPECT_EQ(Decode(level, code, data.size()), data) << c.file << " level " << level;
+    }
+  }
+}
+
 TEST(ContextMixingTest, MemoryGrowsWithLevel) {
   size_t previous = 0;
   for (int level = 1; level <= 9; ++level) {

@@ -5,6 +5,7 @@
 #include "model/cm.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <array>
 #include <cstring>
 #include <vector>
@@ -48,6 +49,13 @@ enum class Context : uint8_t {
   kColumn,        // position in the line and the byte above it
   kIndirect1,     // byte 1 back and what followed its previous occurrences
   kIndirect2,     // bytes 1-2 back and what followed their previous occurrences
+  // Samples (images: one byte per pixel in rows of a detected stride; audio: one
+  // unsigned byte per sample). "above" is the byte one stride back.
+  kImageNeighbours,  // the pixels left and above
+  kImageGradient,    // left + above - above-left, and the local contrast
+  kImageSmooth,      // the average of left and above-right, and above
+  kAudioLinear,      // the linear extrapolation of the last two samples
+  kAudioQuadratic,   // the extrapolation of the last three samples, and the last
 };
 
 struct LevelConfig {
@@ -68,52 +76,68 @@ LevelConfig ConfigFor(int level) {
   level = std::clamp(level, 1, 9);
   switch (level) {
     case 1:
-      return {22, 22, 20, 7, {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kWord},
-              false, false, 6, false};
+      return {22, 22, 20, 7,
+              {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kWord, C::kImageGradient,
+               C::kAudioLinear},
+              false, false, 2, false};
     case 2:
       return {23, 22, 20, 7,
-              {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kOrder6, C::kWord},
-              false, false, 6, false};
+              {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kOrder6, C::kWord,
+               C::kImageGradient, C::kAudioLinear},
+              false, false, 2, false};
     case 3:
       return {24, 23, 21, 7,
-              {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kOrder6, C::kWord},
-              false, true, 6, true};
+              {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kOrder6, C::kWord,
+               C::kImageNeighbours, C::kImageGradient, C::kAudioLinear, C::kAudioQuadratic},
+              false, true, 2, true};
     case 4:
       return {25, 24, 22, 6,
               {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kOrder5, C::kOrder6,
-               C::kWord, C::kWordPair},
-              false, true, 6, true};
+               C::kWord, C::kWordPair,
+               C::kImageNeighbours, C::kImageGradient, C::kImageSmooth, C::kAudioLinear,
+               C::kAudioQuadratic},
+              false, true, 2, true};
     case 5:
       return {26, 24, 22, 6,
               {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kOrder5, C::kOrder6,
-               C::kOrder8, C::kWord, C::kWordPair, C::kSparseSkip1},
-              true, true, 6, true};
+               C::kOrder8, C::kWord, C::kWordPair, C::kSparseSkip1,
+               C::kImageNeighbours, C::kImageGradient, C::kImageSmooth, C::kAudioLinear,
+               C::kAudioQuadratic},
+              true, true, 2, true};
     case 6:
       return {27, 25, 23, 6,
               {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kOrder5, C::kOrder6,
                C::kOrder8, C::kWord, C::kWordPair, C::kSparseSkip1, C::kColumn,
-               C::kIndirect1},
-              true, true, 6, true};
+               C::kIndirect1,
+               C::kImageNeighbours, C::kImageGradient, C::kImageSmooth, C::kAudioLinear,
+               C::kAudioQuadratic},
+              true, true, 2, true};
     case 7:
       return {27, 26, 24, 6,
               {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kOrder5, C::kOrder6,
                C::kOrder7, C::kOrder8, C::kOrder12, C::kWord, C::kWordPair, C::kWordTriple,
-               C::kSparseSkip1, C::kSparseGap, C::kColumn, C::kIndirect1, C::kIndirect2},
-              true, true, 6, true};
+               C::kSparseSkip1, C::kSparseGap, C::kColumn, C::kIndirect1, C::kIndirect2,
+               C::kImageNeighbours, C::kImageGradient, C::kImageSmooth, C::kAudioLinear,
+               C::kAudioQuadratic},
+              true, true, 2, true};
     case 8:
       return {28, 26, 24, 6,
               {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kOrder5, C::kOrder6,
                C::kOrder7, C::kOrder8, C::kOrder12, C::kOrder16, C::kWord, C::kWordPair,
                C::kWordTriple, C::kWordSkip, C::kSparseSkip1, C::kSparseSkip2, C::kSparseGap,
-               C::kColumn, C::kIndirect1, C::kIndirect2},
-              true, true, 6, true};
+               C::kColumn, C::kIndirect1, C::kIndirect2,
+               C::kImageNeighbours, C::kImageGradient, C::kImageSmooth, C::kAudioLinear,
+               C::kAudioQuadratic},
+              true, true, 2, true};
     default:
       return {29, 27, 25, 6,
               {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kOrder5, C::kOrder6,
                C::kOrder7, C::kOrder8, C::kOrder12, C::kOrder16, C::kOrder24, C::kWord,
                C::kWordPair, C::kWordTriple, C::kWordSkip, C::kSparseSkip1, C::kSparseSkip2,
-               C::kSparseGap, C::kSparseWide, C::kColumn, C::kIndirect1, C::kIndirect2},
-              true, true, 6, true};
+               C::kSparseGap, C::kSparseWide, C::kColumn, C::kIndirect1, C::kIndirect2,
+               C::kImageNeighbours, C::kImageGradient, C::kImageSmooth, C::kAudioLinear,
+               C::kAudioQuadratic},
+              true, true, 2, true};
   }
 }
 
@@ -131,7 +155,10 @@ uint64_t Combine(uint64_t a, uint64_t b) { return (a + 0x9e3779b97f4a7c15ull) * 
 bool IsWordByte(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 128; }
 
 constexpr int kOrder2ApmBits = 18;
-constexpr int kMaxContexts = 24;
+constexpr std::array<int, 6> kStrideCandidates = {32, 64, 128, 256, 512, 1024};
+
+int Log2Bucket(int v) { return v == 0 ? 0 : 32 - __builtin_clz(static_cast<unsigned>(v)); }
+constexpr int kMaxContexts = 28;
 constexpr int kMaxInputs = 2 * kMaxContexts + MatchModel::kInputs + 4;
 
 class ContextMixingModel final : public Predictor {
@@ -157,7 +184,8 @@ class ContextMixingModel final : public Predictor {
         maps_.back().Set(s, (4096 * (2 * n1 + 1)) / (2 * (n0 + n1) + 2));
       }
     }
-    const int init = 65536 / 4;
+    // Weights start summing to 2: a confident vote of agreeing inputs.
+    const int init = 2 * 65536 / num_inputs_;
     if (config_.many_selectors) {
       selectors_ = 4;
       layer1_.emplace_back(num_inputs_, 16 * 8, init);   // match length x bit position
@@ -180,7 +208,7 @@ class ContextMixingModel final : public Predictor {
   Granularity granularity() const override { return Granularity::kBit; }
 
   uint32_t PredictBit() override {
-    int* x = inputs_.data();
+    int32_t* x = inputs_.data();
     int n = 0;
     known_ = 0;
     for (int i = 0; i < num_contexts_; ++i) {
@@ -336,6 +364,26 @@ class ContextMixingModel final : public Predictor {
     indirect1_[c2_ & 255] = static_cast<uint16_t>((indirect1_[c2_ & 255] << 8) | byte);
     const uint32_t c2c3 = static_cast<uint32_t>((c8_ >> 8) & 0xffff);
     indirect2_[c2c3] = static_cast<uint16_t>((indirect2_[c2c3] << 8) | byte);
+    DetectStride(byte);
+  }
+
+  // Re-chooses the stride whenever the byte count reaches a power of 4 from 1024 on.
+  void DetectStride(uint8_t byte) {
+    for (size_t k = 0; k < kStrideCandidates.size(); ++k) {
+      const int w = kStrideCandidates[k];
+      if (pos_ > static_cast<uint64_t>(w)) {
+        stride_cost_[k] += static_cast<uint64_t>(std::abs(static_cast<int>(byte) - static_cast<int>(Back(w + 1))));
+      } else {
+        stride_cost_[k] += 128;
+      }
+    }
+    if (pos_ >= 1024 && (pos_ & (pos_ - 1)) == 0 && (__builtin_ctzll(pos_) & 1) == 0) {
+      size_t best = 1;
+      for (size_t k = 0; k < kStrideCandidates.size(); ++k) {
+        if (stride_cost_[k] < stride_cost_[best]) best = k;
+      }
+      stride_ = kStrideCandidates[best];
+    }
   }
 
   // Computes every context hash for the byte about to start and finds its slots.
@@ -403,6 +451,28 @@ class ContextMixingModel final : public Predictor {
         return Combine(std::min<uint64_t>(column, 255) | above << 8 | c1_ << 16, 11);
       }
       case C::kIndirect1: return Combine(c1_ | static_cast<uint64_t>(indirect1_[c1_]) << 8, 12);
+      case C::kImageNeighbours: return Combine(Back(1) | Back(stride_) << 8, 21);
+      case C::kImageGradient: {
+        const int left = static_cast<int>(Back(1)), above = static_cast<int>(Back(stride_));
+        const int above_left = static_cast<int>(Back(stride_ + 1));
+        const int predicted = std::clamp(left + above - above_left, 0, 255);
+        const int contrast = std::min(std::abs(left - above_left) + std::abs(above - above_left), 255);
+        return Combine(static_cast<uint64_t>(predicted) | static_cast<uint64_t>(Log2Bucket(contrast)) << 8, 22);
+      }
+      case C::kImageSmooth: {
+        const uint64_t left = Back(1), above = Back(stride_), above_right = Back(stride_ - 1);
+        return Combine(((left + above_right + 1) >> 1) | (above >> 2) << 8, 23);
+      }
+      case C::kAudioLinear: {
+        const int predicted = std::clamp(2 * static_cast<int>(c1_) - static_cast<int>(c2_), 0, 255);
+        return Combine(static_cast<uint64_t>(predicted), 24);
+      }
+      case C::kAudioQuadratic: {
+        const int c3 = static_cast<int>(Back(3));
+        const int predicted =
+            std::clamp(3 * static_cast<int>(c1_) - 3 * static_cast<int>(c2_) + c3, 0, 255);
+        return Combine(static_cast<uint64_t>(predicted) | c1_ >> 3 << 8, 25);
+      }
       case C::kIndirect2: {
         const uint32_t c1c2 = static_cast<uint32_t>(c8_ & 0xffff);
         return Combine(c1c2 | static_cast<uint64_t>(indirect2_[c1c2]) << 16, 13);
@@ -429,8 +499,8 @@ class ContextMixingModel final : public Predictor {
   int num_inputs_ = 0;
   int known_ = 0;
   int mixer_st_ = 0;
-  std::array<int, kMaxInputs> inputs_{};
-  std::array<int, 4> layer1_out_{};
+  std::array<int32_t, kMaxInputs> inputs_{};
+  std::array<int32_t, 4> layer1_out_{};
   std::array<uint64_t, kMaxContexts> context_hash_{};
   std::array<uint8_t*, kMaxContexts> slot_base_{};
   std::array<uint8_t*, kMaxContexts> slot_{};
@@ -446,6 +516,9 @@ class ContextMixingModel final : public Predictor {
   uint64_t pos_ = 0;
   uint64_t word0_ = 0, word1_ = 0, word2_ = 0;
   uint64_t line_start_ = 0, prev_line_start_ = 0;
+  // Row stride of 2-D data: the candidate whose byte one stride back differs least.
+  int stride_ = 64;
+  std::array<uint64_t, kStrideCandidates.size()> stride_cost_{};
 };
 
 }  // namespace

@@ -17,36 +17,48 @@
 
 namespace lmzip::cm {
 
-// Zero-filled memory from calloc: large blocks come as untouched zero pages, so a
-// model that reads only part of its tables (a short input) pays only for that part.
+// Zero-filled memory for large tables. Blocks of 2 MiB and more are mapped lazily
+// (untouched pages cost nothing, so a model that reads only part of its tables pays
+// only for that part) and asked for huge pages, so first touches fault rarely.
+class ZeroBlock {
+ public:
+  ZeroBlock() = default;
+  explicit ZeroBlock(size_t bytes);
+  ~ZeroBlock();
+  ZeroBlock(ZeroBlock&& other) noexcept { *this = std::move(other); }
+  ZeroBlock& operator=(ZeroBlock&& other) noexcept;
+  ZeroBlock(const ZeroBlock&) = delete;
+  ZeroBlock& operator=(const ZeroBlock&) = delete;
+
+  void* data() const { return data_; }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  void Release();
+  void* data_ = nullptr;
+  size_t bytes_ = 0;
+  bool mapped_ = false;
+};
+
+// An array of trivially copyable T on a ZeroBlock, aligned to 64 bytes.
 template <typename T>
 class ZeroArray {
  public:
   ZeroArray() = default;
-  explicit ZeroArray(size_t n) : size_(n) {
-    // 64 extra bytes let the start be aligned to a cache line.
-    raw_.reset(static_cast<uint8_t*>(std::calloc(n * sizeof(T) + 64, 1)));
-    if (!raw_) {
-      size_ = 0;
-      return;
-    }
-    const auto addr = reinterpret_cast<uintptr_t>(raw_.get());
-    data_ = reinterpret_cast<T*>(raw_.get() + ((64 - (addr & 63)) & 63));
+  explicit ZeroArray(size_t n) : block_(n * sizeof(T)), size_(block_.data() ? n : 0) {
+    ok_ = block_.data() != nullptr || n == 0;
   }
-  bool ok() const { return data_ != nullptr || size_ == 0; }
-  T* data() { return data_; }
-  const T* data() const { return data_; }
+  bool ok() const { return ok_; }
+  T* data() { return static_cast<T*>(block_.data()); }
+  const T* data() const { return static_cast<const T*>(block_.data()); }
   size_t size() const { return size_; }
-  T& operator[](size_t i) { return data_[i]; }
-  const T& operator[](size_t i) const { return data_[i]; }
+  T& operator[](size_t i) { return data()[i]; }
+  const T& operator[](size_t i) const { return data()[i]; }
 
  private:
-  struct Free {
-    void operator()(uint8_t* p) const { std::free(p); }
-  };
-  std::unique_ptr<uint8_t, Free> raw_;
-  T* data_ = nullptr;
+  ZeroBlock block_;
   size_t size_ = 0;
+  bool ok_ = true;
 };
 
 // Maps a context (an index below `size`) to a probability that adapts with a rate
@@ -191,8 +203,16 @@ class SlotTable {
   bool ok_ = false;
 };
 
+// Integer kernels of the mixer, compiled for several instruction sets; every
+// version computes exactly the same values.
+// Sum over i of (x[i] * w[i]) >> 8. REQUIRES: |x[i]| < 2^11, |w[i]| < 2^20.
+int32_t DotProduct(const int32_t* x, const int32_t* w, int n);
+// w[i] += (x[i] * err + 2^13) >> 14, clamped to |w[i]| < 2^20. REQUIRES: |x[i] * err| < 2^31.
+void TrainWeights(const int32_t* x, int32_t* w, int n, int err);
+
 // Mixes stretched predictions with weights chosen by a selector context; learns by
-// gradient descent on coding cost. Weights are 16.16 fixed point.
+// gradient descent on coding cost. Weights are 16.16 fixed point. The learning rate
+// starts at four times its final value and falls as updates accumulate.
 class Mixer {
  public:
   Mixer() = default;
@@ -200,12 +220,9 @@ class Mixer {
       : inputs_(inputs), weights_(static_cast<size_t>(inputs) * contexts, init_weight) {}
 
   // Stretched output for `x` (inputs_ values) with the weight row `cx`.
-  int Mix(const int* x, int cx) {
+  int Mix(const int32_t* x, int cx) {
     row_ = weights_.data() + static_cast<size_t>(cx) * inputs_;
-    // |x| < 2^11 and |w| < 2^20, so each product fits 31 bits.
-    int32_t dot = 0;
-    for (int i = 0; i < inputs_; ++i) dot += (x[i] * row_[i]) >> 8;
-    int st = dot >> 8;
+    int st = DotProduct(x, row_, inputs_) >> 8;
     if (st > kStretchMax) st = kStretchMax;
     if (st < -kStretchMax) st = -kStretchMax;
     p_ = Squash(st);
@@ -213,25 +230,22 @@ class Mixer {
   }
   int p() const { return p_; }
 
-  // `rate`: learning rate, 1..64.
-  void Update(const int* __restrict x, int bit, int rate) {
-    const int err = ((bit << 12) - p_) * rate;
+  // `rate`: final learning rate, 1..16 (the step is rate / 1024 in real units).
+  void Update(const int32_t* x, int bit, int rate) {
+    // 16 * (1 + 3 * 8192 / (updates + 8192)), in 1/16 units of `rate`.
+    const uint32_t boost = 16 + (48u * 8192u) / (updates_ + 8192u);
+    if (updates_ < (1u << 30)) ++updates_;
+    const int err = (((bit << 12) - p_) * rate * static_cast<int>(boost)) >> 4;
     if (err == 0) return;
-    int32_t* __restrict row = row_;
-    for (int i = 0; i < inputs_; ++i) {
-      int32_t w = row[i] + ((x[i] * err + (1 << 13)) >> 14);
-      w = w > kMaxWeight ? kMaxWeight : w;
-      w = w < -kMaxWeight ? -kMaxWeight : w;
-      row[i] = w;
-    }
+    TrainWeights(x, row_, inputs_, err);
   }
 
  private:
-  static constexpr int32_t kMaxWeight = (1 << 20) - 1;
   int inputs_ = 0;
   std::vector<int32_t> weights_;
   int32_t* row_ = nullptr;
   int p_ = 2048;
+  uint32_t updates_ = 0;
 };
 
 // Adaptive probability map: refines a probability given a context by interpolating

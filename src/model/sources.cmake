@@ -3,5 +3,7 @@ list(APPEND LMZIP_SOURCES
   src/model/registry.cc
   src/model/cm.cc
   src/model/cm_match.cc
+  src/model/cm_memory.cc
+  src/model/cm_mixer.cc
   src/model/cm_tables.cc)
 list(APPEND LMZIP_TEST_SOURCES tests/model_test.cc tests/cm_test.cc)
