@@ -47,6 +47,10 @@ struct ModelSpec {
   std::string name = "cm";   // registered model family ("cm", "order0", ...)
   int level = 6;             // 1..9: speed/ratio trade-off within the family
   std::string weights_path;  // optional weights/primed-state file
+  // Bytes the model will code, when the encoder and the decoder both know it (the
+  // chunk's size), else 0. A model may size its tables by it, so that a 2 KB chunk
+  // does not pay for gigabytes of tables; it must then do so identically both ways.
+  uint64_t input_size = 0;
 };
 
 // Creates a fresh model (the same start state every time for the same spec).

@@ -14,7 +14,9 @@ constexpr size_t kProgressStep = size_t{1} << 16;
 
 Status EncodeWithModel(const ModelSpec& spec, std::span<const uint8_t> input,
                        std::vector<uint8_t>* out, ProgressBar* progress) {
-  LMZIP_ASSIGN_OR_RETURN(std::unique_ptr<Predictor> model, CreateModel(spec));
+  ModelSpec sized = spec;
+  sized.input_size = input.size();
+  LMZIP_ASSIGN_OR_RETURN(std::unique_ptr<Predictor> model, CreateModel(sized));
   ArithmeticCoder coder(out);
   for (size_t start = 0; start < input.size(); start += kProgressStep) {
     const size_t end = std::min(input.size(), start + kProgressStep);
@@ -27,7 +29,9 @@ Status EncodeWithModel(const ModelSpec& spec, std::span<const uint8_t> input,
 
 Status DecodeWithModel(const ModelSpec& spec, std::span<const uint8_t> code,
                        size_t original_size, uint8_t* out, ProgressBar* progress) {
-  LMZIP_ASSIGN_OR_RETURN(std::unique_ptr<Predictor> model, CreateModel(spec));
+  ModelSpec sized = spec;
+  sized.input_size = original_size;
+  LMZIP_ASSIGN_OR_RETURN(std::unique_ptr<Predictor> model, CreateModel(sized));
   ArithmeticCoder coder(code);
   for (size_t start = 0; start < original_size; start += kProgressStep) {
     const size_t end = std::min(original_size, start + kProgressStep);
