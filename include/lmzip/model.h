@@ -35,6 +35,11 @@ class Predictor {
   virtual void PredictByte(std::span<uint32_t, 257> /*cdf*/) {}
   // Learns the true byte; REQUIRES: PredictByte() was called for it.
   virtual void UpdateByte(uint8_t /*byte*/) {}
+
+  // An independent copy of the model in its current state (pending prediction
+  // included), or nullptr when the model cannot be copied cheaply. Generation uses it
+  // to read a bitwise model's whole byte distribution without disturbing the original.
+  virtual std::unique_ptr<Predictor> Clone() const { return nullptr; }
 };
 
 // Codes one byte with `model` through `coder`: the single path for both directions.

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 
 #include "lmzip/model.h"
 
@@ -26,6 +27,7 @@ class Order0Model final : public Predictor {
     node_ = (node_ << 1) | bit;
     if (node_ >= 256) node_ = 1;
   }
+  std::unique_ptr<Predictor> Clone() const override { return std::make_unique<Order0Model>(*this); }
 
  private:
   std::array<uint32_t, 256> probs_{};
