@@ -27,7 +27,13 @@ class BrotliCodec final : public Codec {
         BrotliEncoderCreateInstance(nullptr, nullptr, nullptr));
     if (!enc) return Status::InvalidArgument("brotli: out of memory");
     BrotliEncoderSetParameter(enc.get(), BROTLI_PARAM_QUALITY, static_cast<uint32_t>(quality_));
-    BrotliEncoderSetParameter(enc.get(), BROTLI_PARAM_LGWIN, static_cast<uint32_t>(window_bits_));
+    // The window shrinks to the input (as BrotliEncoderCompress does), so that small
+    // chunks do not pay for a 16 MiB ring buffer.
+    int window_bits = BROTLI_MIN_WINDOW_BITS;
+    while (window_bits < window_bits_ && (size_t{1} << window_bits) - 16 < input.size()) {
+      ++window_bits;
+    }
+    BrotliEncoderSetParameter(enc.get(), BROTLI_PARAM_LGWIN, static_cast<uint32_t>(window_bits));
     BrotliEncoderSetParameter(enc.get(), BROTLI_PARAM_SIZE_HINT,
                               static_cast<uint32_t>(std::min<size_t>(input.size(), 1u << 30)));
     std::vector<uint8_t> out(BrotliEncoderMaxCompressedSize(input.size()) + 64);

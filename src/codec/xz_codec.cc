@@ -1,5 +1,6 @@
 #include <lzma.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -45,9 +46,19 @@ class XzCodec final : public Codec {
   }
 
   Result<std::vector<uint8_t>> Compress(std::span<const uint8_t> input) const override {
+    lzma_options_lzma lzma{};
+    if (lzma_lzma_preset(&lzma, preset_ | (extreme_ ? LZMA_PRESET_EXTREME : 0))) {
+      return Status::InvalidArgument("xz: unsupported preset " + std::to_string(preset_));
+    }
+    // A dictionary larger than the input finds no more matches; shrinking it to the
+    // input (as xz(1) does for small files) changes one header byte, not the size, and
+    // spares allocating the preset's 8-64 MiB for every 2 KiB chunk.
+    lzma.dict_size = static_cast<uint32_t>(
+        std::clamp<uint64_t>(input.size(), LZMA_DICT_SIZE_MIN, lzma.dict_size));
+    const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &lzma},
+                                   {LZMA_VLI_UNKNOWN, nullptr}};
     LzmaStream z;
-    const uint32_t preset = preset_ | (extreme_ ? LZMA_PRESET_EXTREME : 0);
-    lzma_ret rc = lzma_easy_encoder(z.get(), preset, LZMA_CHECK_CRC64);
+    lzma_ret rc = lzma_stream_encoder(z.get(), filters, LZMA_CHECK_CRC64);
     if (rc != LZMA_OK) return Status::InvalidArgument("xz: encoder init: " + LzmaError(rc));
     std::vector<uint8_t> out(lzma_stream_buffer_bound(input.size()));
     z.get()->next_in = input.data();
