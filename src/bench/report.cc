@@ -119,7 +119,7 @@ std::string FormatTable(const BenchReport& report, bool with_paper) {
         }
         seconds += r->compress_seconds + r->decompress_seconds;
         line += fmt::format(" {:>{}}",
-                            fmt::format("{:.1f} / {:.1f}", r->compress_mb_per_s(),
+                            fmt::format("{:.3g} / {:.3g}", r->compress_mb_per_s(),
                                         r->decompress_mb_per_s()),
                             kSpeedWidth);
       }
