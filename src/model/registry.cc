@@ -3,6 +3,7 @@
 #include "lmzip/model.h"
 #include "model/cm.h"
 #include "model/order0.h"
+#include "model/transformer_model.h"
 
 namespace lmzip {
 
@@ -10,17 +11,26 @@ Result<std::unique_ptr<Predictor>> CreateModel(const ModelSpec& spec) {
   if (spec.level < 1 || spec.level > 9) {
     return Status::InvalidArgument("model level must be 1..9, got " + std::to_string(spec.level));
   }
-  if (spec.name == "cm") return std::unique_ptr<Predictor>(NewContextMixingModel(spec.level));
+  if (spec.name == "cm") {
+    std::unique_ptr<Predictor> model = NewContextMixingModel(spec.level);
+    if (!model) {
+      return Status::IOError("out of memory for the level " + std::to_string(spec.level) +
+                             " context-mixing model (try a lower level)");
+    }
+    return model;
+  }
   if (spec.name == "order0") return std::unique_ptr<Predictor>(std::make_unique<Order0Model>());
-  return Status::InvalidArgument("unknown model '" + spec.name + "' (known: cm, order0)");
+  if (spec.name == "tf") return NewTransformerPredictor(spec);
+  return Status::InvalidArgument("unknown model '" + spec.name + "' (known: cm, order0, tf)");
 }
 
 int ModelVersion(const std::string& name) {
   if (name == "cm") return kContextMixingVersion;
   if (name == "order0") return 1;
+  if (name == "tf") return kTransformerModelVersion;
   return 0;
 }
 
-std::vector<std::string> ModelNames() { return {"cm", "order0"}; }
+std::vector<std::string> ModelNames() { return {"cm", "order0", "tf"}; }
 
 }  // namespace lmzip
