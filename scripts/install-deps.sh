@@ -9,7 +9,7 @@ packages=(
   zlib1g-dev liblzma-dev libzstd-dev libbrotli-dev libbz2-dev libpng-dev libjpeg-dev
   libflac-dev libsndfile1-dev libxxhash-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  gnuplot-nox time
+  gnuplot-nox time qemu-user
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(xz-utils zstd brotli bzip2 zpaq npm pocketsphinx-testdata python3-skimage)
