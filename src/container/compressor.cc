@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <new>
+#include <system_error>
 #include <thread>
 
 #include "codec/model_codec.h"
@@ -103,7 +105,9 @@ uint32_t DefaultChunkSize(int level) {
   return 64u << 20;
 }
 
-Result<CompressStats> Compress(ByteSource& in, ByteSink& out, const CompressOptions& options) {
+namespace {
+
+Result<CompressStats> CompressImpl(ByteSource& in, ByteSink& out, const CompressOptions& options) {
   const ModelSpec& spec = options.model;
   {
     LMZIP_ASSIGN_OR_RETURN(std::unique_ptr<Predictor> probe, CreateModel(spec));
@@ -180,7 +184,8 @@ Result<CompressStats> Compress(ByteSource& in, ByteSink& out, const CompressOpti
   return stats;
 }
 
-Result<CompressStats> Decompress(ByteSource& in, ByteSink& out, const DecompressOptions& options) {
+Result<CompressStats> DecompressImpl(ByteSource& in, ByteSink& out,
+                                     const DecompressOptions& options) {
   uint8_t fixed[format::kFixedHeaderSize];
   LMZIP_ASSIGN_OR_RETURN(size_t got, in.Read(fixed, sizeof fixed));
   LMZIP_ASSIGN_OR_RETURN(size_t body_len,
@@ -281,6 +286,29 @@ Result<CompressStats> Decompress(ByteSource& in, ByteSink& out, const Decompress
   if (trailing != 0) return Status::Corruption("unexpected data after the end of the stream");
   stats.chunks = seen.size();
   return stats;
+}
+
+// Resource exhaustion inside the library (memory, threads) becomes a Status, so no
+// exception crosses the public API.
+template <typename Fn>
+Result<CompressStats> Guarded(Fn&& fn) {
+  try {
+    return fn();
+  } catch (const std::bad_alloc&) {
+    return Status::IOError("out of memory");
+  } catch (const std::system_error& e) {
+    return Status::IOError(std::string("system error: ") + e.what());
+  }
+}
+
+}  // namespace
+
+Result<CompressStats> Compress(ByteSource& in, ByteSink& out, const CompressOptions& options) {
+  return Guarded([&] { return CompressImpl(in, out, options); });
+}
+
+Result<CompressStats> Decompress(ByteSource& in, ByteSink& out, const DecompressOptions& options) {
+  return Guarded([&] { return DecompressImpl(in, out, options); });
 }
 
 Result<ContainerInfo> ReadContainerInfo(const ReadAtFn& read_at, uint64_t file_size) {
