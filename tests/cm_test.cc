@@ -2,6 +2,8 @@
 // deterministic, and as strong as it claims on English text.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -155,6 +157,77 @@ TEST(ContextMixingTest, MemoryGrowsWithLevel) {
     previous = bytes;
   }
   EXPECT_LT(ContextMixingMemory(9), size_t{2} << 30);
+}
+
+// Feeds `bytes` bit by bit; returns every prediction made.
+std::vector<uint32_t> Feed(Predictor& model, const std::vector<uint8_t>& bytes) {
+  std::vector<uint32_t> predictions;
+  for (uint8_t byte : bytes) {
+    for (int i = 7; i >= 0; --i) {
+      predictions.push_back(model.PredictBit());
+      model.UpdateBit((byte >> i) & 1);
+    }
+  }
+  return predictions;
+}
+
+TEST(ContextMixingTest, CloneContinuesExactlyLikeTheOriginal) {
+  const std::vector<uint8_t> text = MobyExcerpt();
+  const std::vector<uint8_t> head(text.begin(), text.begin() + 3000);
+  const std::vector<uint8_t> tail(text.begin() + 3000, text.begin() + 5000);
+  for (int level : {1, 6, 9}) {
+    ModelSpec spec;
+    spec.level = level;
+    spec.input_size = head.size() + tail.size();
+    auto model = CreateModel(spec);
+    ASSERT_TRUE(model.ok());
+    Feed(**model, head);
+    (*model)->PredictBit();
+    (*model)->UpdateBit(0);  // mid-byte: the pending state is copied too
+    std::unique_ptr<Predictor> clone = (*model)->Clone();
+    ASSERT_NE(clone, nullptr);
+    EXPECT_EQ(Feed(*clone, tail), Feed(**model, tail)) << "level " << level;
+  }
+}
+
+TEST(ContextMixingTest, PrimedStateRoundTripsAndHelpsShortInputs) {
+  const std::vector<uint8_t> text = MobyExcerpt();
+  const std::vector<uint8_t> corpus(text.begin(), text.begin() + 24000);
+  const std::vector<uint8_t> chunk(text.begin() + 28000, text.begin() + 30048);
+  auto weights = PrimeContextMixingModel(2, corpus);
+  ASSERT_TRUE(weights.ok()) << weights.status().ToString();
+  const std::string path = ::testing::TempDir() + "/cm_primed_test.lmzw";
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(weights->data()),
+                                              static_cast<std::streamsize>(weights->size()));
+  ModelSpec spec;
+  spec.level = 2;
+  spec.weights_path = path;
+  std::vector<uint8_t> code;
+  ASSERT_TRUE(EncodeWithModel(spec, chunk, &code).ok());
+  std::vector<uint8_t> out(chunk.size());
+  ASSERT_TRUE(DecodeWithModel(spec, code, chunk.size(), out.data()).ok());
+  EXPECT_EQ(out, chunk);
+  EXPECT_LT(code.size() * 100, Encode(2, chunk).size() * 85);  // warm beats cold
+
+  auto hash = ContextMixingWeightsHash(path);
+  ASSERT_TRUE(hash.ok());
+  EXPECT_NE(*hash, 0u);
+  spec.level = 3;
+  EXPECT_FALSE(CreateModel(spec).ok());  // primed for another level
+
+  // A damaged file is refused, never used.
+  std::vector<uint8_t> damaged = *weights;
+  damaged[damaged.size() / 2] ^= 1;
+  const std::string bad = ::testing::TempDir() + "/cm_primed_damaged.lmzw";
+  std::ofstream(bad, std::ios::binary).write(reinterpret_cast<const char*>(damaged.data()),
+                                             static_cast<std::streamsize>(damaged.size()));
+  spec.level = 2;
+  spec.weights_path = bad;
+  EXPECT_FALSE(CreateModel(spec).ok());
+  spec.weights_path = ::testing::TempDir() + "/no_such_weights.lmzw";
+  EXPECT_FALSE(CreateModel(spec).ok());
+  std::remove(path.c_str());
+  std::remove(bad.c_str());
 }
 
 }  // namespace

@@ -5,6 +5,14 @@
 #include "model/cm.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <mutex>
+
+#include <xxhash.h>
+#include <zstd.h>
 #include <cstdlib>
 #include <array>
 #include <cstring>
@@ -12,6 +20,7 @@
 
 #include "model/cm_components.h"
 #include "model/cm_match.h"
+#include "model/cm_state.h"
 #include "model/cm_tables.h"
 
 namespace lmzip {
@@ -68,18 +77,26 @@ struct LevelConfig {
   bool many_selectors;    // four first-layer mixer contexts instead of one
   int mixer_rate;         // mixer learning rate (1..64)
   bool order2_apm;        // hashed order-2 APM stage
+  bool order1_apm = true;  // order-1 APM stage
+  int level = 0;
 };
+
+// Contexts of sampled signals (images, audio): consulted only while the recent
+// input does not look like text.
+bool IsSignalContext(Context c) {
+  return c == Context::kImageNeighbours || c == Context::kImageGradient ||
+         c == Context::kImageSmooth || c == Context::kAudioLinear || c == Context::kAudioQuadratic;
+}
 
 using C = Context;
 
-LevelConfig ConfigFor(int level) {
-  level = std::clamp(level, 1, 9);
+LevelConfig BaseConfig(int level) {
   switch (level) {
     case 1:
       return {22, 22, 20, 7,
               {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kWord, C::kImageGradient,
                C::kAudioLinear},
-              false, false, 2, false};
+              false, false, 2, false, false};
     case 2:
       return {23, 22, 20, 7,
               {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kOrder6, C::kWord,
@@ -141,6 +158,24 @@ LevelConfig ConfigFor(int level) {
   }
 }
 
+LevelConfig ConfigFor(int level) {
+  level = std::clamp(level, 1, 9);
+  LevelConfig c = BaseConfig(level);
+  c.level = level;
+  return c;
+}
+
+// Smaller history and match index for inputs known to be short: the same predictions
+// while the input fits, and far less memory to set up and copy.
+LevelConfig SizedConfig(LevelConfig c, uint64_t input_size) {
+  if (input_size == 0) return c;
+  int bits = 16;
+  while (bits < c.history_bits && (uint64_t{1} << bits) < input_size + 1) ++bits;
+  c.history_bits = std::min(c.history_bits, bits);
+  c.match_index_bits = std::min(c.match_index_bits, c.history_bits);
+  return c;
+}
+
 uint64_t Finalize(uint64_t h) {
   h ^= h >> 31;
   h *= 0x7fb5d329728ea185ull;
@@ -159,29 +194,37 @@ constexpr std::array<int, 6> kStrideCandidates = {32, 64, 128, 256, 512, 1024};
 
 int Log2Bucket(int v) { return v == 0 ? 0 : 32 - __builtin_clz(static_cast<unsigned>(v)); }
 constexpr int kMaxContexts = 28;
-constexpr int kMaxInputs = 2 * kMaxContexts + MatchModel::kInputs + 4;
+constexpr int kSharedInputs = MatchModel::kInputs + 2;
+constexpr int kMaxInputs = 2 * kMaxContexts + kSharedInputs;
 
 class ContextMixingModel final : public Predictor {
  public:
-  explicit ContextMixingModel(int level)
-      : config_(ConfigFor(level)),
+  ContextMixingModel(int level, uint64_t input_size)
+      : config_(SizedConfig(ConfigFor(level), input_size)),
         slots_(size_t{1} << config_.table_bits),
         match_(config_.history_bits, config_.match_index_bits, config_.match_min_length),
         history_(size_t{1} << config_.history_bits),
         order0_(256, 1023),
         apm_order0_(256, 7),
-        apm_order1_(65536, 7),
+        apm_order1_(config_.order1_apm ? 65536 : 1, 7),
         apm_order2_(config_.order2_apm ? size_t{1} << kOrder2ApmBits : 1, 7) {
+    // Signal contexts go last, so that while they rest the active inputs are a prefix.
+    std::stable_partition(config_.contexts.begin(), config_.contexts.end(),
+                          [](Context c) { return !IsSignalContext(c); });
     num_contexts_ = static_cast<int>(config_.contexts.size());
+    num_signal_contexts_ = static_cast<int>(
+        std::count_if(config_.contexts.begin(), config_.contexts.end(), IsSignalContext));
+    num_text_contexts_ = num_contexts_ - num_signal_contexts_;
     inputs_per_context_ = config_.extra_inputs ? 2 : 1;
     num_inputs_ = num_contexts_ * inputs_per_context_ + MatchModel::kInputs + 2;
+    active_contexts_ = num_contexts_;
     const auto& bh = BitHistory();
-    maps_.reserve(num_contexts_);
+    state_maps_.assign(static_cast<size_t>(num_contexts_) * 256, uint32_t{1} << 31);
     for (int i = 0; i < num_contexts_; ++i) {
-      maps_.emplace_back(256, 1023);
       for (int s = 0; s < bh.used_states; ++s) {
         const int n0 = bh.zeros[s], n1 = bh.ones[s];
-        maps_.back().Set(s, (4096 * (2 * n1 + 1)) / (2 * (n0 + n1) + 2));
+        state_maps_[static_cast<size_t>(i) * 256 + s] =
+            static_cast<uint32_t>((4096 * (2 * n1 + 1)) / (2 * (n0 + n1) + 2)) << 20;
       }
     }
     // Weights start summing to 2: a confident vote of agreeing inputs.
@@ -198,41 +241,148 @@ class ContextMixingModel final : public Predictor {
       layer1_.emplace_back(num_inputs_, 16 * 256, init);  // match length x current bits
     }
     slot_.fill(nullptr);
-    for (int i = 0; i < num_contexts_; ++i) slot_[i] = &empty_slot_[0];
+    for (int i = 0; i < num_contexts_; ++i) slot_base_[i] = slot_[i] = &empty_slot_[0];
     ok_ = slots_.ok() && match_.ok() && history_.ok() && apm_order1_.ok() && apm_order2_.ok();
     NewByte();
   }
 
   bool ok() const { return ok_; }
+  int level() const { return config_.level; }
+
+  template <typename Archive>
+  void Serialize(Archive& ar) {
+    slots_.Serialize(ar);
+    match_.Serialize(ar);
+    const size_t history_size = history_.size();
+    history_.Serialize(ar);
+    if (Archive::kLoading && history_.size() != history_size) return ar.Fail("history size disagrees");
+    order0_.Serialize(ar);
+    ar.Vector(state_maps_, state_maps_.size());
+    for (Mixer& m : layer1_) m.Serialize(ar);
+    layer2_.Serialize(ar);
+    apm_order0_.Serialize(ar);
+    apm_order1_.Serialize(ar);
+    apm_order2_.Serialize(ar);
+    ar.Bytes(indirect1_.data(), sizeof indirect1_);
+    ar.Bytes(indirect2_.data(), sizeof indirect2_);
+    ar.Pod(c1_);
+    ar.Pod(c2_);
+    ar.Pod(c8_);
+    ar.Pod(pos_);
+    ar.Pod(word0_);
+    ar.Pod(word1_);
+    ar.Pod(word2_);
+    ar.Pod(line_start_);
+    ar.Pod(prev_line_start_);
+    ar.Pod(stride_);
+    ar.Bytes(stride_cost_.data(), sizeof stride_cost_);
+    ar.Pod(printable_share_);
+    ar.Pod(letter_share_);
+    ar.Pod(space_share_);
+    ar.Pod(active_contexts_);
+    if (Archive::kLoading) {
+      c1_ &= 255;
+      c2_ &= 255;
+      if (line_start_ > pos_) line_start_ = pos_;
+      if (prev_line_start_ > line_start_) prev_line_start_ = line_start_;
+      if (std::find(kStrideCandidates.begin(), kStrideCandidates.end(), stride_) == kStrideCandidates.end()) {
+        stride_ = 64;
+      }
+      if (active_contexts_ != num_contexts_) active_contexts_ = num_text_contexts_;
+      c0_ = 1;
+      bit_pos_ = 0;
+      for (int i = 0; i < kMaxContexts; ++i) slot_base_[i] = slot_[i] = &empty_slot_[0];
+    }
+  }
+
+  // A deep copy: slot pointers are rebased onto the copy's own tables.
+  std::unique_ptr<ContextMixingModel> Copy() const {
+    auto copy = std::make_unique<ContextMixingModel>(*this);
+    for (int i = 0; i < kMaxContexts; ++i) {
+      copy->slot_base_[i] = Rebase(slot_base_[i], *copy);
+      copy->slot_[i] = Rebase(slot_[i], *copy);
+    }
+    copy->ok_ = ok_ && copy->slots_.ok() && copy->match_.ok() && copy->history_.ok() &&
+                copy->apm_order1_.ok() && copy->apm_order2_.ok();
+    if (!copy->ok_) return nullptr;
+    return copy;
+  }
+
+  std::unique_ptr<Predictor> Clone() const override { return Copy(); }
+
+ private:
+  // `p` points into this model's slot table or its empty slot: the same place in `copy`.
+  uint8_t* Rebase(uint8_t* p, ContextMixingModel& copy) const {
+    const uint8_t* empty = empty_slot_.data();
+    if (p >= empty && p < empty + empty_slot_.size()) return copy.empty_slot_.data() + (p - empty);
+    const uint8_t* base = const_cast<SlotTable&>(slots_).base();
+    if (base != nullptr && p >= base && p < base + slots_.table_bytes()) {
+      return copy.slots_.base() + (p - base);
+    }
+    return copy.empty_slot_.data();  // stale: refreshed before its next use
+  }
+
+ public:
+
+  // The whole state; REQUIRES: at a byte boundary.
+  void Save(std::vector<uint8_t>* out) const {
+    cm::StateWriter w(out);
+    const_cast<ContextMixingModel*>(this)->Serialize(w);
+  }
+  // Restores a state saved by Save() from a model of the same level and version.
+  Status Load(std::span<const uint8_t> state) {
+    cm::StateReader r(state);
+    Serialize(r);
+    if (r.ok() && !r.at_end()) r.Fail("state has trailing bytes");
+    if (!r.ok()) return Status::Corruption("context-mixing state: " + r.error());
+    NewByte();
+    return Status::Ok();
+  }
 
   Granularity granularity() const override { return Granularity::kBit; }
 
   uint32_t PredictBit() override {
+    // Inputs: the match model, order 0 and a bias, then the contexts (text contexts
+    // first, signal contexts last, so that the active inputs are a prefix).
     int32_t* x = inputs_.data();
-    int n = 0;
+    match_.Predict(c0_, bit_pos_, x);
+    x[MatchModel::kInputs] = Stretch(order0_.P(c0_));
+    x[MatchModel::kInputs + 1] = 256;
+    int n = kSharedInputs;
     known_ = 0;
-    for (int i = 0; i < num_contexts_; ++i) {
-      const uint8_t state = *slot_[i];
-      const int p = maps_[i].P(state);
-      const int st = Stretch(p);
-      x[n++] = st;
-      if (inputs_per_context_ == 2) x[n++] = state == 0 ? 0 : (p - 2048) >> 1;
-      known_ += state != 0;
+    const int num_contexts = active_contexts_;
+    const int node = NibbleNode();
+    const uint32_t* maps = state_maps_.data();
+    if (inputs_per_context_ == 2) {
+      for (int i = 0; i < num_contexts; ++i) {
+        uint8_t* slot = slot_base_[i] + node;
+        slot_[i] = slot;
+        const uint8_t state = *slot;
+        const int p = static_cast<int>(maps[i * 256 + state] >> 20);
+        x[n++] = Stretch(p);
+        x[n++] = state == 0 ? 0 : (p - 2048) >> 1;
+        known_ += state != 0;
+      }
+    } else {
+      for (int i = 0; i < num_contexts; ++i) {
+        uint8_t* slot = slot_base_[i] + node;
+        slot_[i] = slot;
+        const uint8_t state = *slot;
+        x[n++] = Stretch(static_cast<int>(maps[i * 256 + state] >> 20));
+        known_ += state != 0;
+      }
     }
-    match_.Predict(c0_, bit_pos_, x + n);
-    n += MatchModel::kInputs;
-    x[n++] = Stretch(order0_.P(c0_));
-    x[n++] = 256;
+    const int active = n;
 
     const int match_bucket = match_.LengthBucket();
     int st;
     if (selectors_ == 1) {
-      st = layer1_[0].Mix(x, match_bucket * 256 + c0_);
+      st = layer1_[0].Mix(x, match_bucket * 256 + c0_, active);
     } else {
-      layer1_out_[0] = layer1_[0].Mix(x, match_bucket * 8 + bit_pos_);
-      layer1_out_[1] = layer1_[1].Mix(x, c0_);
-      layer1_out_[2] = layer1_[2].Mix(x, c1_ * 8 + bit_pos_);
-      layer1_out_[3] = layer1_[3].Mix(x, known_ * 4 + (bit_pos_ >> 1));
+      layer1_out_[0] = layer1_[0].Mix(x, match_bucket * 8 + bit_pos_, active);
+      layer1_out_[1] = layer1_[1].Mix(x, c0_, active);
+      layer1_out_[2] = layer1_[2].Mix(x, c1_ * 8 + bit_pos_, active);
+      layer1_out_[3] = layer1_[3].Mix(x, known_ * 4 + (bit_pos_ >> 1), active);
       st = layer2_.Mix(layer1_out_.data(), c0_);
     }
     mixer_st_ = st;
@@ -240,9 +390,10 @@ class ContextMixingModel final : public Predictor {
     // APM stages, each fed the mixer's stretched output; averaged in the 16-bit domain.
     const int p_mix = cm::Squash16(st);
     const int p_a0 = apm_order0_.P(st, c0_);
-    const int p_a1 = apm_order1_.P(st, c0_ | c1_ << 8);
     int p;
-    if (config_.order2_apm) {
+    if (!config_.order1_apm) {
+      p = (p_mix + p_a0) >> 1;
+    } else if (const int p_a1 = apm_order1_.P(st, c0_ | c1_ << 8); config_.order2_apm) {
       const int p_a2 = apm_order2_.P(st, Order2ApmContext());
       p = (2 * p_mix + p_a0 + 2 * p_a1 + 3 * p_a2) >> 3;
     } else {
@@ -253,9 +404,11 @@ class ContextMixingModel final : public Predictor {
 
   void UpdateBit(int bit) override {
     const auto& next = BitHistory().next;
-    for (int i = 0; i < num_contexts_; ++i) {
-      maps_[i].Update(bit);
-      *slot_[i] = next[*slot_[i]][bit];
+    uint32_t* maps = state_maps_.data();
+    for (int i = 0; i < active_contexts_; ++i) {
+      const uint8_t state = *slot_[i];
+      StateMap::Adapt(maps[i * 256 + state], bit, 1023);
+      *slot_[i] = next[state][bit];
     }
     match_.Update(bit);
     order0_.Update(bit);
@@ -267,7 +420,7 @@ class ContextMixingModel final : public Predictor {
       layer2_.Update(layer1_out_.data(), bit, 2);
     }
     apm_order0_.Update(bit);
-    apm_order1_.Update(bit);
+    if (config_.order1_apm) apm_order1_.Update(bit);
     if (config_.order2_apm) apm_order2_.Update(bit);
 
     c0_ = (c0_ << 1) | bit;
@@ -278,17 +431,15 @@ class ContextMixingModel final : public Predictor {
     } else if (bit_pos_ == 4) {
       FindSlots(c0_);
     } else {
-      const int idx = NibbleNode();
-      for (int i = 0; i < num_contexts_; ++i) slot_[i] = slot_base_[i] + idx;
       if (bit_pos_ == 3) {
         // The next nibble's buckets: one of two, known a bit early.
-        for (int i = 0; i < num_contexts_; ++i) {
+        for (int i = 0; i < active_contexts_; ++i) {
           slots_.Prefetch(NibbleHash(i, c0_ * 2));
           slots_.Prefetch(NibbleHash(i, c0_ * 2 + 1));
         }
       } else if (bit_pos_ == 7) {
         // The next byte's buckets for the plain order-n contexts.
-        for (int i = 0; i < num_contexts_; ++i) {
+        for (int i = 0; i < num_text_contexts_; ++i) {
           const int order = PlainOrder(config_.contexts[i]);
           if (order == 0) continue;
           for (int b = 0; b < 2; ++b) {
@@ -312,8 +463,8 @@ class ContextMixingModel final : public Predictor {
     return Finalize(value * 64 + static_cast<uint64_t>(index));
   }
   uint64_t NibbleHash(int i, int nibble_context) const {
-    if (nibble_context == 1) return context_hash_[i];
-    return Finalize(context_hash_[i] + static_cast<uint64_t>(nibble_context) * 0x9e3779b97f4a7c15ull);
+    // context_hash_ is well mixed, so an offset per nibble context keeps it so.
+    return context_hash_[i] + static_cast<uint64_t>(nibble_context - 1) * 0x9e3779b97f4a7c15ull;
   }
   // n for the order-n contexts with n <= 8, else 0.
   static int PlainOrder(Context c) {
@@ -365,6 +516,20 @@ class ContextMixingModel final : public Predictor {
     const uint32_t c2c3 = static_cast<uint32_t>((c8_ >> 8) & 0xffff);
     indirect2_[c2c3] = static_cast<uint16_t>((indirect2_[c2c3] << 8) | byte);
     DetectStride(byte);
+    DetectText(byte);
+  }
+
+  // Rests the signal contexts while the recent input looks like text: nearly all
+  // printable, mostly letters, with spaces.
+  void DetectText(uint8_t byte) {
+    const bool printable = (byte >= 32 && byte < 127) || byte == '\n' || byte == '\r' || byte == '\t';
+    const bool letter = (byte | 32) >= 'a' && (byte | 32) <= 'z';
+    const bool space = byte == ' ' || byte == '\n';
+    printable_share_ += ((printable ? 65536 : 0) - printable_share_) >> 6;
+    letter_share_ += ((letter ? 65536 : 0) - letter_share_) >> 6;
+    space_share_ += ((space ? 65536 : 0) - space_share_) >> 6;
+    const bool text = printable_share_ > 62259 && letter_share_ > 26214 && space_share_ > 3277;
+    active_contexts_ = text ? num_text_contexts_ : num_contexts_;
   }
 
   // Re-chooses the stride whenever the byte count reaches a power of 4 from 1024 on.
@@ -390,7 +555,7 @@ class ContextMixingModel final : public Predictor {
   void NewByte() {
     c0_ = 1;
     bit_pos_ = 0;
-    for (int i = 0; i < num_contexts_; ++i) {
+    for (int i = 0; i < active_contexts_; ++i) {
       context_hash_[i] = ContextHash(ContextValue(config_.contexts[i]), i);
     }
     order2_apm_hash_ = static_cast<uint32_t>(Finalize(c8_ & 0xffffff)) & ((1u << kOrder2ApmBits) - 256);
@@ -401,13 +566,12 @@ class ContextMixingModel final : public Predictor {
 
   void FindSlots(int nibble_context) {
     std::array<uint64_t, kMaxContexts> h;
-    for (int i = 0; i < num_contexts_; ++i) {
+    for (int i = 0; i < active_contexts_; ++i) {
       h[i] = NibbleHash(i, nibble_context);
       slots_.Prefetch(h[i]);
     }
-    for (int i = 0; i < num_contexts_; ++i) {
+    for (int i = 0; i < active_contexts_; ++i) {
       slot_base_[i] = slots_.Find(h[i]);
-      slot_[i] = slot_base_[i] + 1;
     }
   }
 
@@ -487,7 +651,8 @@ class ContextMixingModel final : public Predictor {
   MatchModel match_;
   cm::ZeroArray<uint8_t> history_;
   StateMap order0_;
-  std::vector<StateMap> maps_;
+  // Per context, 256 entries (one per bit-history state): StateMap::Adapt entries.
+  std::vector<uint32_t> state_maps_;
   std::vector<Mixer> layer1_;
   Mixer layer2_;
   Apm apm_order0_;
@@ -495,6 +660,11 @@ class ContextMixingModel final : public Predictor {
   Apm apm_order2_;
   int selectors_ = 1;
   int num_contexts_ = 0;
+  int num_signal_contexts_ = 0;
+  int num_text_contexts_ = 0;
+  int active_contexts_ = 0;  // all, or the text contexts while the input looks like text
+  // Running shares (16-bit) of printable bytes, letters and spaces in recent input.
+  int32_t printable_share_ = 0, letter_share_ = 0, space_share_ = 0;
   int inputs_per_context_ = 1;
   int num_inputs_ = 0;
   int known_ = 0;
@@ -524,9 +694,174 @@ class ContextMixingModel final : public Predictor {
 }  // namespace
 
 std::unique_ptr<Predictor> NewContextMixingModel(int level) {
-  auto model = std::make_unique<ContextMixingModel>(level);
+  auto model = std::make_unique<ContextMixingModel>(level, 0);
   if (!model->ok()) return nullptr;
   return model;
+}
+
+namespace {
+
+// Weights file: "LMZW", u16 file format, u16 model version, u8 level, u64 input size
+// the model was sized for, u64 state bytes, u64 compressed bytes, the zstd-compressed
+// state, then XXH64 (seed 0) of everything before it. Integers little-endian.
+constexpr char kWeightsMagic[4] = {'L', 'M', 'Z', 'W'};
+constexpr uint16_t kWeightsFormat = 1;
+constexpr size_t kWeightsHeaderBytes = 4 + 2 + 2 + 1 + 8 + 8 + 8;
+constexpr uint64_t kMaxStateBytes = uint64_t{4} << 30;
+
+void PutLe(std::vector<uint8_t>* out, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+uint64_t GetLe(const uint8_t* p, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
+  return v;
+}
+
+Result<std::vector<uint8_t>> ReadWholeFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Status::IOError("cannot open weights file '" + path + "'");
+  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+  if (f.bad()) return Status::IOError("cannot read weights file '" + path + "'");
+  return bytes;
+}
+
+struct ParsedWeights {
+  int level = 0;
+  uint64_t sized_for = 0;
+  uint64_t hash = 0;
+  std::vector<uint8_t> state;
+};
+
+Result<ParsedWeights> ParseWeights(std::span<const uint8_t> file, const std::string& path) {
+  const std::string where = "weights file '" + path + "': ";
+  if (file.size() < kWeightsHeaderBytes + 8 || std::memcmp(file.data(), kWeightsMagic, 4) != 0) {
+    return Status::Corruption(where + "not a context-mixing weights file");
+  }
+  const uint64_t stored_hash = GetLe(file.data() + file.size() - 8, 8);
+  if (XXH64(file.data(), file.size() - 8, 0) != stored_hash) {
+    return Status::Corruption(where + "checksum mismatch (damaged file)");
+  }
+  const uint8_t* p = file.data() + 4;
+  const auto format = static_cast<uint16_t>(GetLe(p, 2));
+  const auto version = static_cast<uint16_t>(GetLe(p + 2, 2));
+  if (format != kWeightsFormat) {
+    return Status::NotSupported(where + "file format " + std::to_string(format) + " is unknown");
+  }
+  if (version != kContextMixingVersion) {
+    return Status::NotSupported(where + "made by model version " + std::to_string(version) +
+                                ", this build has version " + std::to_string(kContextMixingVersion) +
+                                " (prime again)");
+  }
+  ParsedWeights w;
+  w.level = p[4];
+  w.sized_for = GetLe(p + 5, 8);
+  const uint64_t state_bytes = GetLe(p + 13, 8);
+  const uint64_t packed_bytes = GetLe(p + 21, 8);
+  if (w.level < 1 || w.level > 9 || state_bytes > kMaxStateBytes ||
+      packed_bytes != file.size() - kWeightsHeaderBytes - 8) {
+    return Status::Corruption(where + "inconsistent header");
+  }
+  w.state.resize(static_cast<size_t>(state_bytes));
+  const size_t got = ZSTD_decompress(w.state.data(), w.state.size(), file.data() + kWeightsHeaderBytes,
+                                     static_cast<size_t>(packed_bytes));
+  if (ZSTD_isError(got) || got != state_bytes) return Status::Corruption(where + "state does not decompress");
+  w.hash = stored_hash;
+  return w;
+}
+
+// Primed models loaded so far, by path: each chunk starts from a copy.
+struct PrimedEntry {
+  uint64_t file_size = 0;
+  int64_t modified = 0;
+  std::shared_ptr<const ContextMixingModel> model;
+  uint64_t hash = 0;
+};
+
+Result<std::shared_ptr<const ContextMixingModel>> LoadPrimed(const std::string& path, uint64_t* hash) {
+  static std::mutex mutex;
+  static std::map<std::string, PrimedEntry> cache;
+  std::error_code ec;
+  const uint64_t size = std::filesystem::file_size(path, ec);
+  if (ec) return Status::IOError("weights file '" + path + "' is missing: " + ec.message());
+  const int64_t modified = std::filesystem::last_write_time(path, ec).time_since_epoch().count();
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = cache.find(path);
+  if (it != cache.end() && it->second.file_size == size && it->second.modified == modified) {
+    if (hash) *hash = it->second.hash;
+    return it->second.model;
+  }
+  LMZIP_ASSIGN_OR_RETURN(std::vector<uint8_t> file, ReadWholeFile(path));
+  LMZIP_ASSIGN_OR_RETURN(ParsedWeights w, ParseWeights(file, path));
+  auto model = std::make_shared<ContextMixingModel>(w.level, w.sized_for);
+  if (!model->ok()) return Status::IOError("out of memory for the primed model in '" + path + "'");
+  LMZIP_RETURN_IF_ERROR(model->Load(w.state).WithContext("weights file '" + path + "'"));
+  PrimedEntry& e = cache[path];
+  e.file_size = size;
+  e.modified = modified;
+  e.model = model;
+  e.hash = w.hash;
+  if (hash) *hash = w.hash;
+  return std::shared_ptr<const ContextMixingModel>(model);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Predictor>> NewContextMixingModel(const ModelSpec& spec) {
+  if (spec.weights_path.empty()) {
+    auto model = std::make_unique<ContextMixingModel>(spec.level, spec.input_size);
+    if (!model->ok()) {
+      return Status::IOError("out of memory for the level " + std::to_string(spec.level) +
+                             " context-mixing model (try a lower level)");
+    }
+    return std::unique_ptr<Predictor>(std::move(model));
+  }
+  LMZIP_ASSIGN_OR_RETURN(std::shared_ptr<const ContextMixingModel> primed,
+                         LoadPrimed(spec.weights_path, nullptr));
+  if (primed->level() != spec.level) {
+    return Status::InvalidArgument("weights file '" + spec.weights_path + "' primes level " +
+                                   std::to_string(primed->level()) + ", not level " +
+                                   std::to_string(spec.level));
+  }
+  std::unique_ptr<ContextMixingModel> copy = primed->Copy();
+  if (!copy) return Status::IOError("out of memory for a copy of the primed model");
+  return std::unique_ptr<Predictor>(std::move(copy));
+}
+
+Result<uint64_t> ContextMixingWeightsHash(const std::string& path) {
+  uint64_t hash = 0;
+  LMZIP_ASSIGN_OR_RETURN(std::shared_ptr<const ContextMixingModel> primed, LoadPrimed(path, &hash));
+  (void)primed;
+  return hash;
+}
+
+Result<std::vector<uint8_t>> PrimeContextMixingModel(int level, std::span<const uint8_t> corpus) {
+  if (level < 1 || level > 9) return Status::InvalidArgument("model level must be 1..9");
+  // Room for the corpus and for the chunks coded after it.
+  const uint64_t sized_for = corpus.size() + (uint64_t{1} << 20);
+  auto model = std::make_unique<ContextMixingModel>(level, sized_for);
+  if (!model->ok()) return Status::IOError("out of memory for the level " + std::to_string(level) + " model");
+  for (uint8_t byte : corpus) {
+    for (int i = 7; i >= 0; --i) {
+      model->PredictBit();
+      model->UpdateBit((byte >> i) & 1);
+    }
+  }
+  std::vector<uint8_t> state;
+  model->Save(&state);
+  std::vector<uint8_t> file(kWeightsMagic, kWeightsMagic + 4);
+  PutLe(&file, kWeightsFormat, 2);
+  PutLe(&file, kContextMixingVersion, 2);
+  PutLe(&file, static_cast<uint64_t>(level), 1);
+  PutLe(&file, sized_for, 8);
+  PutLe(&file, state.size(), 8);
+  std::vector<uint8_t> packed(ZSTD_compressBound(state.size()));
+  const size_t packed_size = ZSTD_compress(packed.data(), packed.size(), state.data(), state.size(), 9);
+  if (ZSTD_isError(packed_size)) return Status::IOError("cannot compress the model state");
+  PutLe(&file, packed_size, 8);
+  file.insert(file.end(), packed.begin(), packed.begin() + static_cast<ptrdiff_t>(packed_size));
+  PutLe(&file, XXH64(file.data(), file.size(), 0), 8);
+  return file;
 }
 
 size_t ContextMixingMemory(int level) {
@@ -536,7 +871,8 @@ size_t ContextMixingMemory(int level) {
   size_t bytes = SlotTable::MaxBytes(size_t{1} << c.table_bits);
   bytes += MatchModel::MaxBytes(c.history_bits, c.match_index_bits);
   bytes += size_t{1} << c.history_bits;              // context history
-  bytes += 65536 * 33 * 2 + 256 * 33 * 2;            // order-0/1 APMs
+  bytes += 256 * 33 * 2;                             // order-0 APM
+  if (c.order1_apm) bytes += 65536 * 33 * 2;
   if (c.order2_apm) bytes += (size_t{1} << kOrder2ApmBits) * 33 * 2;
   bytes += inputs * 4 * (c.many_selectors ? (16 * 8 + 256 + 256 * 8 + 100) : 16 * 256);
   bytes += contexts * 256 * 4 + 65536 * 2;

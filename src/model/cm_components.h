@@ -27,8 +27,10 @@ class ZeroBlock {
   ~ZeroBlock();
   ZeroBlock(ZeroBlock&& other) noexcept { *this = std::move(other); }
   ZeroBlock& operator=(ZeroBlock&& other) noexcept;
-  ZeroBlock(const ZeroBlock&) = delete;
-  ZeroBlock& operator=(const ZeroBlock&) = delete;
+  // Deep copies: the copy holds the same bytes in memory of its own (empty when out
+  // of memory, which data() == nullptr with bytes() > 0 of the source reveals).
+  ZeroBlock(const ZeroBlock& other);
+  ZeroBlock& operator=(const ZeroBlock& other);
 
   void* data() const { return data_; }
   size_t bytes() const { return bytes_; }
@@ -48,12 +50,35 @@ class ZeroArray {
   explicit ZeroArray(size_t n) : block_(n * sizeof(T)), size_(block_.data() ? n : 0) {
     ok_ = block_.data() != nullptr || n == 0;
   }
+  ZeroArray(const ZeroArray& other)
+      : block_(other.block_), size_(other.size_), ok_(other.ok_ && (block_.data() != nullptr || size_ == 0)) {
+    if (!ok_) size_ = 0;
+  }
+  ZeroArray& operator=(const ZeroArray& other) {
+    if (this != &other) *this = ZeroArray(other);
+    return *this;
+  }
+  ZeroArray(ZeroArray&&) noexcept = default;
+  ZeroArray& operator=(ZeroArray&&) noexcept = default;
   bool ok() const { return ok_; }
   T* data() { return static_cast<T*>(block_.data()); }
   const T* data() const { return static_cast<const T*>(block_.data()); }
   size_t size() const { return size_; }
   T& operator[](size_t i) { return data()[i]; }
   const T& operator[](size_t i) const { return data()[i]; }
+
+  // Saves or restores the array through an archive (see cm_state.h).
+  template <typename Archive>
+  void Serialize(Archive& ar) {
+    uint64_t n = size_;
+    ar.Pod(n);
+    if (Archive::kLoading) {
+      if (!ar.CanHold(n * sizeof(T))) return;
+      *this = ZeroArray(static_cast<size_t>(n));
+      if (!ok_) return ar.Fail("out of memory");
+    }
+    ar.Bytes(data(), size_ * sizeof(T));
+  }
 
  private:
   ZeroBlock block_;
@@ -77,13 +102,21 @@ class StateMap {
     cx_ = cx;
     return static_cast<int>(table_[cx] >> 20);
   }
-  void Update(int bit) {
-    uint32_t& e = table_[cx_];
+  void Update(int bit) { Adapt(table_[cx_], bit, limit_); }
+
+  template <typename Archive>
+  void Serialize(Archive& ar) {
+    ar.Vector(table_, table_.size());
+  }
+
+  // One entry: a 22-bit probability above a 10-bit count. Moves the probability
+  // toward `bit` by 1/(count + 1.5) and counts the observation, up to `limit`.
+  static void Adapt(uint32_t& e, int bit, int limit) {
     const uint32_t n = e & 1023;
     const int64_t p = e >> 10;  // 22 bits
     const int64_t target = bit ? (int64_t{1} << 22) - 1 : 0;
     const int64_t delta = ((target - p) * Reciprocals().value[n]) >> 16;
-    const uint32_t next_n = n < static_cast<uint32_t>(limit_) ? n + 1 : static_cast<uint32_t>(limit_);
+    const uint32_t next_n = n < static_cast<uint32_t>(limit) ? n + 1 : static_cast<uint32_t>(limit);
     e = (static_cast<uint32_t>(p + delta) << 10) | next_n;
   }
 
@@ -149,6 +182,33 @@ class SlotTable {
     slot[0] = check;
     side_[index * kSlotsPerBucket + victim] = static_cast<uint16_t>(hash >> kMinBucketBits);
     return slot;
+  }
+
+  // First byte of the table: slot pointers are offsets from it.
+  uint8_t* base() { return table_.data(); }
+  size_t table_bytes() const { return table_.size(); }
+
+  template <typename Archive>
+  void Serialize(Archive& ar) {
+    int bits = bucket_bits_;
+    uint64_t used = used_;
+    ar.Pod(bits);
+    ar.Pod(used);
+    if (Archive::kLoading && (bits < kMinBucketBits || bits > max_bucket_bits_)) {
+      return ar.Fail("slot table size does not fit the level");
+    }
+    table_.Serialize(ar);
+    side_.Serialize(ar);
+    if (Archive::kLoading) {
+      if (table_.size() != (size_t{64} << bits) ||
+          side_.size() != (size_t{1} << bits) * kSlotsPerBucket) {
+        return ar.Fail("slot table sizes disagree");
+      }
+      bucket_bits_ = bits;
+      bucket_mask_ = (size_t{1} << bits) - 1;
+      used_ = static_cast<size_t>(used);
+      ok_ = true;
+    }
   }
 
   // Doubles the table if it is half full and may grow. Invalidates slot pointers.
@@ -220,15 +280,26 @@ class Mixer {
       : inputs_(inputs), weights_(static_cast<size_t>(inputs) * contexts, init_weight) {}
 
   // Stretched output for `x` (inputs_ values) with the weight row `cx`.
-  int Mix(const int32_t* x, int cx) {
-    row_ = weights_.data() + static_cast<size_t>(cx) * inputs_;
-    int st = DotProduct(x, row_, inputs_) >> 8;
+  // Only the first `active` inputs (default: all) take part, until the next Mix.
+  int Mix(const int32_t* x, int cx, int active = 0) {
+    row_ = static_cast<size_t>(cx) * inputs_;
+    active_ = active > 0 ? active : inputs_;
+    int st = DotProduct(x, weights_.data() + row_, active_) >> 8;
     if (st > kStretchMax) st = kStretchMax;
     if (st < -kStretchMax) st = -kStretchMax;
     p_ = Squash(st);
     return st;
   }
   int p() const { return p_; }
+
+  template <typename Archive>
+  void Serialize(Archive& ar) {
+    ar.Vector(weights_, weights_.size());
+    ar.Pod(updates_);
+    if (Archive::kLoading) {
+      for (int32_t& w : weights_) w = w > (1 << 20) - 1 ? (1 << 20) - 1 : (w < 1 - (1 << 20) ? 1 - (1 << 20) : w);
+    }
+  }
 
   // `rate`: final learning rate, 1..16 (the step is rate / 1024 in real units).
   void Update(const int32_t* x, int bit, int rate) {
@@ -237,13 +308,14 @@ class Mixer {
     if (updates_ < (1u << 30)) ++updates_;
     const int err = (((bit << 12) - p_) * rate * static_cast<int>(boost)) >> 4;
     if (err == 0) return;
-    TrainWeights(x, row_, inputs_, err);
+    TrainWeights(x, weights_.data() + row_, active_, err);
   }
 
  private:
   int inputs_ = 0;
   std::vector<int32_t> weights_;
-  int32_t* row_ = nullptr;
+  size_t row_ = 0;  // first weight of the row in use
+  int active_ = 0;
   int p_ = 2048;
   uint32_t updates_ = 0;
 };
@@ -259,6 +331,13 @@ class Apm {
     for (int j = 0; j < 33; ++j) start_[j] = static_cast<uint16_t>(Squash16((j - 16) * 128));
   }
   bool ok() const { return table_.ok(); }
+
+  template <typename Archive>
+  void Serialize(Archive& ar) {
+    const size_t size = table_.size();
+    table_.Serialize(ar);
+    if (Archive::kLoading && table_.size() != size) ar.Fail("APM size disagrees");
+  }
   // 16-bit refined probability of stretched value `st` in context `cx`.
   int P(int st, size_t cx) {
     if (st > kStretchMax) st = kStretchMax;

@@ -22,6 +22,8 @@ int Bucket(uint32_t length) {
 
 }  // namespace
 
+int MatchModel::BucketOf(uint32_t length) { return Bucket(length); }
+
 MatchModel::MatchModel(int history_bits, int index_bits, int min_length)
     : history_(size_t{1} << history_bits),
       index_(size_t{1} << std::min(index_bits, kMinIndexBits)),

@@ -36,6 +36,33 @@ class MatchModel {
   int PredictedByte() const { return predicted_byte_; }
   uint32_t length() const { return length_; }
 
+  // Saves or restores the whole state (at a byte boundary) through an archive.
+  template <typename Archive>
+  void Serialize(Archive& ar) {
+    const size_t history_size = history_.size();
+    history_.Serialize(ar);
+    index_.Serialize(ar);
+    ar.Pod(index_bits_);
+    ar.Pod(pos_);
+    ar.Pod(match_ptr_);
+    ar.Pod(length_);
+    ar.Pod(predicted_byte_);
+    confidence_.Serialize(ar);
+    if (Archive::kLoading) {
+      if (history_.size() != history_size || index_bits_ < 1 || index_bits_ > max_index_bits_ ||
+          index_.size() != (size_t{1} << index_bits_)) {
+        return ar.Fail("match model sizes disagree");
+      }
+      index_mask_ = (uint32_t{1} << index_bits_) - 1;
+      predicted_byte_ &= 255;
+      if (length_ > 65535) length_ = 65535;
+      length_bucket_ = 0;
+      active_ = false;
+      if (length_ > 0) length_bucket_ = BucketOf(length_);
+    }
+  }
+  static int BucketOf(uint32_t length);
+
  private:
   // Hash of the min_length_ bytes that end before position `end`.
   uint32_t HashBefore(uint64_t end) const;

@@ -1,6 +1,7 @@
 #include <sys/mman.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <utility>
 
 #include "model/cm_components.h"
@@ -34,6 +35,15 @@ ZeroBlock::ZeroBlock(size_t bytes) {
 }
 
 ZeroBlock::~ZeroBlock() { Release(); }
+
+ZeroBlock::ZeroBlock(const ZeroBlock& other) : ZeroBlock(other.bytes_) {
+  if (data_ != nullptr && other.data_ != nullptr) std::memcpy(data_, other.data_, other.bytes_);
+}
+
+ZeroBlock& ZeroBlock::operator=(const ZeroBlock& other) {
+  if (this != &other) *this = ZeroBlock(other);
+  return *this;
+}
 
 ZeroBlock& ZeroBlock::operator=(ZeroBlock&& other) noexcept {
   if (this != &other) {

@@ -11,14 +11,7 @@ Result<std::unique_ptr<Predictor>> CreateModel(const ModelSpec& spec) {
   if (spec.level < 1 || spec.level > 9) {
     return Status::InvalidArgument("model level must be 1..9, got " + std::to_string(spec.level));
   }
-  if (spec.name == "cm") {
-    std::unique_ptr<Predictor> model = NewContextMixingModel(spec.level);
-    if (!model) {
-      return Status::IOError("out of memory for the level " + std::to_string(spec.level) +
-                             " context-mixing model (try a lower level)");
-    }
-    return model;
-  }
+  if (spec.name == "cm") return NewContextMixingModel(spec);
   if (spec.name == "order0") return std::unique_ptr<Predictor>(std::make_unique<Order0Model>());
   if (spec.name == "tf") return NewTransformerPredictor(spec);
   return Status::InvalidArgument("unknown model '" + spec.name + "' (known: cm, order0, tf)");

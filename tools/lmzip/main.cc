@@ -11,12 +11,15 @@ int BenchMain(int argc, char** argv) __attribute__((weak));
 int GenerateMain(int argc, char** argv) __attribute__((weak));
 int StudyMain(int argc, char** argv) __attribute__((weak));
 int ReportMain(int argc, char** argv) __attribute__((weak));
+// Provided by prime_command.cc: primed states for the context-mixing model.
+int PrimeMain(int argc, char** argv) __attribute__((weak));
 
 int main(int argc, char** argv) {
   if (argc >= 2) {
     const std::string sub = argv[1];
     if (sub == "generate" && GenerateMain != nullptr) return GenerateMain(argc - 1, argv + 1);
     if (sub == "report" && ReportMain != nullptr) return ReportMain(argc - 1, argv + 1);
+    if (sub == "prime" && PrimeMain != nullptr) return PrimeMain(argc - 1, argv + 1);
     if (sub == "bench" && argc >= 3 && StudyMain != nullptr) {
       const std::string study = argv[2];
       if (study == "context" || study == "scaling" || study == "tokens") {
