@@ -30,6 +30,9 @@ class NextByteModel {
   // True when Distribution() works. A bitwise predictor that cannot be cloned gives
   // no whole distribution; it can still be sampled one bit at a time (BitProbability).
   virtual bool has_distribution() const { return true; }
+  // True when the model predicts bit by bit (BitProbability/ObserveBit work): a draw
+  // bit by bit is then an exact draw from its byte distribution, and far cheaper.
+  virtual bool bitwise() const { return false; }
 
   // The distribution of the byte that follows the history.
   virtual Result<ByteDistribution> Distribution() = 0;
@@ -55,6 +58,7 @@ class PredictorNextByte final : public NextByteModel {
   PredictorNextByte(std::string name, std::unique_ptr<Predictor> model);
   std::string name() const override { return name_; }
   bool has_distribution() const override;
+  bool bitwise() const override { return model_->granularity() == Predictor::Granularity::kBit; }
   Result<ByteDistribution> Distribution() override;
   Result<double> BitProbability() override;
   Status ObserveBit(int bit) override;

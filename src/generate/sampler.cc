@@ -45,7 +45,8 @@ ByteDistribution Sampler::Shape(const ByteDistribution& p, double temperature, i
 }
 
 Result<uint8_t> Sampler::Next(NextByteModel& model) {
-  if (model.has_distribution()) {
+  const bool plain = options_.temperature == 1.0 && (options_.top_k <= 0 || options_.top_k >= 256);
+  if (model.has_distribution() && !(plain && model.bitwise())) {
     LMZIP_ASSIGN_OR_RETURN(ByteDistribution p, model.Distribution());
     const ByteDistribution q = Shape(p, options_.temperature, options_.top_k);
     const double u = Uniform();

@@ -22,8 +22,9 @@ class Sampler {
   explicit Sampler(const SampleOptions& options);
 
   // Draws the next byte from `model`, appends it to the model's history, returns it.
-  // A model without a whole distribution is sampled bit by bit with the temperature
-  // applied to each bit (top-k is then refused with NotSupported).
+  // A bitwise model is drawn bit by bit at temperature 1 without top-k (exact, and
+  // 127 clones cheaper), and so is one without a whole distribution, with the
+  // temperature applied to each bit (top-k is then refused with NotSupported).
   Result<uint8_t> Next(NextByteModel& model);
 
   // `p` reshaped by temperature and top-k, summing to 1.
