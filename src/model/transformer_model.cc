@@ -1,0 +1,215 @@
+#include "model/transformer_model.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "coder/arithmetic_coder.h"
+
+#ifndef LMZIP_MODELS_DIR
+#define LMZIP_MODELS_DIR "models"
+#endif
+
+namespace lmzip {
+namespace {
+
+// Chunks decoded in lockstep per group: enough rows for matrix-matrix products,
+// few enough to bound the key/value caches (width x context x layers x 8 bytes each).
+constexpr size_t kDecodeBatch = 16;
+
+template <typename Fn>
+void ForEachGroup(size_t n, int threads, Fn fn) {
+  const size_t groups = std::min<size_t>(n, static_cast<size_t>(std::max(threads, 1)));
+  if (groups <= 1) {
+    fn(size_t{0}, n);
+    return;
+  }
+  std::vector<std::thread> pool;
+  for (size_t g = 0; g < groups; ++g) {
+    const size_t begin = n * g / groups, end = n * (g + 1) / groups;
+    pool.emplace_back([&fn, begin, end] { fn(begin, end); });
+  }
+  for (std::thread& t : pool) t.join();
+}
+
+}  // namespace
+
+Result<LoadedTransformer> LoadTransformer(const std::string& path) {
+  static std::mutex mu;
+  static std::map<std::string, LoadedTransformer> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = cache.find(path); it != cache.end()) return it->second;
+  LoadedTransformer loaded;
+  LMZIP_ASSIGN_OR_RETURN(loaded.model, nn::Transformer::Load(path, &loaded.hash));
+  cache[path] = loaded;
+  return loaded;
+}
+
+std::string DefaultModelsDir() {
+  const char* env = std::getenv("LMZIP_MODELS_DIR");
+  return env != nullptr && env[0] != '\0' ? env : LMZIP_MODELS_DIR;
+}
+
+TransformerPredictor::TransformerPredictor(std::shared_ptr<const nn::Transformer> model)
+    : model_(std::move(model)), state_(model_->NewState()) {}
+
+void TransformerPredictor::PredictByte(std::span<uint32_t, 257> cdf) {
+  if (!evaluated_) {
+    const int context = model_->config().context;
+    if (state_->position() == context) {
+      state_->Reset();
+      const size_t keep = static_cast<size_t>(context / 2);
+      if (keep > 0) {
+        std::vector<uint8_t> prime(keep);
+        prime[0] = 0;
+        std::copy(history_.end() - static_cast<ptrdiff_t>(keep), history_.end() - 1, prime.begin() + 1);
+        const nn::Transformer::Request req{state_.get(), prime, logits_, true};
+        model_->Evaluate({&req, 1});
+      }
+    }
+    const nn::Transformer::Request req{state_.get(), {&next_input_, 1}, logits_, true};
+    model_->Evaluate({&req, 1});
+    evaluated_ = true;
+  }
+  nn::LogitsToCdf(logits_, cdf.data());
+}
+
+void TransformerPredictor::UpdateByte(uint8_t byte) {
+  const size_t context = static_cast<size_t>(model_->config().context);
+  if (history_.size() >= 2 * context) history_.erase(history_.begin(), history_.end() - static_cast<ptrdiff_t>(context));
+  history_.push_back(byte);
+  next_input_ = byte;
+  evaluated_ = false;
+}
+
+Result<std::unique_ptr<Predictor>> NewTransformerPredictor(const ModelSpec& spec) {
+  if (spec.weights_path.empty()) {
+    return Status::InvalidArgument("model 'tf' needs a weights file (--model FILE.gguf)");
+  }
+  LMZIP_ASSIGN_OR_RETURN(LoadedTransformer loaded, LoadTransformer(spec.weights_path));
+  return std::unique_ptr<Predictor>(std::make_unique<TransformerPredictor>(loaded.model));
+}
+
+TransformerCodec::TransformerCodec(std::string name, LoadedTransformer model)
+    : name_(std::move(name)), model_(std::move(model)) {}
+
+Result<std::vector<uint8_t>> TransformerCodec::Compress(std::span<const uint8_t> input) const {
+  std::vector<std::vector<uint8_t>> codes;
+  const std::span<const uint8_t> one[1] = {input};
+  LMZIP_RETURN_IF_ERROR(CompressChunks(one, 1, &codes));
+  return std::move(codes[0]);
+}
+
+Result<std::vector<uint8_t>> TransformerCodec::Decompress(std::span<const uint8_t> input,
+                                                          size_t original_size) const {
+  std::vector<std::vector<uint8_t>> outputs;
+  const std::span<const uint8_t> one[1] = {input};
+  const size_t sizes[1] = {original_size};
+  LMZIP_RETURN_IF_ERROR(DecompressChunks(one, sizes, 1, &outputs));
+  return std::move(outputs[0]);
+}
+
+Status TransformerCodec::CompressChunks(std::span<const std::span<const uint8_t>> inputs, int threads,
+                                        std::vector<std::vector<uint8_t>>* codes) const {
+  codes->assign(inputs.size(), {});
+  const nn::Transformer& m = *model_.model;
+  const size_t context = static_cast<size_t>(m.config().context);
+  ForEachGroup(inputs.size(), threads, [&](size_t begin, size_t end) {
+    std::vector<float> logits;
+    std::vector<uint8_t> shifted;
+    std::unique_ptr<nn::TransformerState> state = m.NewState();
+    uint32_t cdf[257];
+    for (size_t c = begin; c < end; ++c) {
+      const std::span<const uint8_t> in = inputs[c];
+      std::vector<uint8_t>& out = (*codes)[c];
+      ArithmeticCoder coder(&out);
+      if (in.size() <= context) {
+        // The whole chunk in one pass: inputs (0, in[0], ..., in[n-2]).
+        shifted.assign(in.size(), 0);
+        if (!in.empty()) std::copy(in.begin(), in.end() - 1, shifted.begin() + 1);
+        logits.resize(in.size() * nn::kVocabSize);
+        state->Reset();
+        const nn::Transformer::Request req{state.get(), shifted, logits.data(), false};
+        m.Evaluate({&req, 1});
+        for (size_t i = 0; i < in.size(); ++i) {
+          nn::LogitsToCdf(logits.data() + i * nn::kVocabSize, cdf);
+          coder.CodeSymbol(in[i], cdf, kCdfBits);
+        }
+      } else {
+        TransformerPredictor predictor(model_.model);
+        for (uint8_t b : in) CodeByte(predictor, coder, b);
+      }
+      coder.Flush();
+    }
+  });
+  return Status::Ok();
+}
+
+Status TransformerCodec::DecompressChunks(std::span<const std::span<const uint8_t>> codes,
+                                          std::span<const size_t> sizes, int threads,
+                                          std::vector<std::vector<uint8_t>>* outputs) const {
+  if (codes.size() != sizes.size()) return Status::InvalidArgument("one size per chunk is needed");
+  outputs->assign(codes.size(), {});
+  const nn::Transformer& m = *model_.model;
+  const size_t context = static_cast<size_t>(m.config().context);
+  ForEachGroup(codes.size(), threads, [&](size_t begin, size_t end) {
+    std::vector<std::unique_ptr<nn::TransformerState>> states;
+    uint32_t cdf[257];
+    for (size_t first = begin; first < end; first += kDecodeBatch) {
+      const size_t last = std::min(end, first + kDecodeBatch);
+      std::vector<size_t> lockstep;
+      for (size_t c = first; c < last; ++c) {
+        std::vector<uint8_t>& out = (*outputs)[c];
+        out.resize(sizes[c]);
+        if (sizes[c] <= context) {
+          lockstep.push_back(c);
+          continue;
+        }
+        ArithmeticCoder coder(codes[c]);
+        TransformerPredictor predictor(model_.model);
+        for (size_t i = 0; i < sizes[c]; ++i) out[i] = static_cast<uint8_t>(CodeByte(predictor, coder, 0));
+      }
+      while (states.size() < lockstep.size()) states.push_back(m.NewState());
+      std::vector<ArithmeticCoder> coders;
+      coders.reserve(lockstep.size());
+      size_t longest = 0;
+      for (size_t k = 0; k < lockstep.size(); ++k) {
+        coders.emplace_back(codes[lockstep[k]]);
+        states[k]->Reset();
+        longest = std::max(longest, sizes[lockstep[k]]);
+      }
+      std::vector<float> logits(lockstep.size() * nn::kVocabSize);
+      std::vector<uint8_t> inputs(lockstep.size());
+      std::vector<nn::Transformer::Request> requests;
+      std::vector<size_t> active;
+      for (size_t t = 0; t < longest; ++t) {
+        requests.clear();
+        active.clear();
+        for (size_t k = 0; k < lockstep.size(); ++k) {
+          const size_t c = lockstep[k];
+          if (t >= sizes[c]) continue;
+          inputs[k] = t == 0 ? 0 : (*outputs)[c][t - 1];
+          requests.push_back({states[k].get(), {&inputs[k], 1}, logits.data() + k * nn::kVocabSize, true});
+          active.push_back(k);
+        }
+        m.Evaluate(requests);
+        for (size_t k : active) {
+          nn::LogitsToCdf(logits.data() + k * nn::kVocabSize, cdf);
+          (*outputs)[lockstep[k]][t] = static_cast<uint8_t>(coders[k].CodeSymbol(0, cdf, kCdfBits));
+        }
+      }
+    }
+  });
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<TransformerCodec>> NewTransformerCodec(const std::string& name,
+                                                              const std::string& models_dir) {
+  const std::string dir = models_dir.empty() ? DefaultModelsDir() : models_dir;
+  LMZIP_ASSIGN_OR_RETURN(LoadedTransformer loaded, LoadTransformer(dir + "/" + name + ".gguf"));
+  return std::make_unique<TransformerCodec>(name, std::move(loaded));
+}
+
+}  // namespace lmzip

@@ -1,0 +1,89 @@
+// The transformer as a Predictor (model family "tf") and as a Codec for the bench
+// ("tf-200k", "tf-800k", ... : models/tf-<shape>.gguf).
+//
+// Context policy, identical in both directions: a sequence starts at position 0 with
+// input byte 0; when the context is full, the state restarts on the last context/2
+// bytes (re-evaluated in one batched pass) and coding goes on. Chunks of at most
+// `context` bytes therefore see exactly one fresh sequence each.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "lmzip/codec.h"
+#include "lmzip/model.h"
+#include "nn/transformer.h"
+
+namespace lmzip {
+
+inline constexpr int kTransformerModelVersion = 1;
+
+// A loaded weights file and the XXH64 of its bytes (what .lmz files record).
+struct LoadedTransformer {
+  std::shared_ptr<const nn::Transformer> model;
+  uint64_t hash = 0;
+};
+
+// Loads `path` once per process (later calls share it; thread-safe).
+Result<LoadedTransformer> LoadTransformer(const std::string& path);
+
+// Where the bench finds models/tf-*.gguf: $LMZIP_MODELS_DIR, else the source tree's
+// models/ folder.
+std::string DefaultModelsDir();
+
+class TransformerPredictor final : public Predictor {
+ public:
+  explicit TransformerPredictor(std::shared_ptr<const nn::Transformer> model);
+  Granularity granularity() const override { return Granularity::kByte; }
+  void PredictByte(std::span<uint32_t, 257> cdf) override;
+  void UpdateByte(uint8_t byte) override;
+
+ private:
+  std::shared_ptr<const nn::Transformer> model_;
+  std::unique_ptr<nn::TransformerState> state_;
+  std::vector<uint8_t> history_;  // bytes coded so far (the recent part)
+  uint8_t next_input_ = 0;
+  bool evaluated_ = false;
+  float logits_[nn::kVocabSize];
+};
+
+// Creates the "tf" family's predictor from spec.weights_path.
+Result<std::unique_ptr<Predictor>> NewTransformerPredictor(const ModelSpec& spec);
+
+// Codes independent chunks with one model, many chunks per matrix product. Encoding
+// evaluates a whole chunk in one pass; decoding advances all chunks of a batch one
+// byte per pass. Both give the distributions TransformerPredictor gives, bit for bit,
+// so either side may be run either way. `threads` splits the chunks into groups.
+class TransformerCodec final : public Codec {
+ public:
+  TransformerCodec(std::string name, LoadedTransformer model);
+
+  std::string name() const override { return name_; }
+  Result<std::vector<uint8_t>> Compress(std::span<const uint8_t> input) const override;
+  Result<std::vector<uint8_t>> Decompress(std::span<const uint8_t> input,
+                                          size_t original_size) const override;
+  uint64_t parameter_count() const override { return model_.model->parameter_count(); }
+
+  // Batched forms: chunk i of `inputs` is coded into (*codes)[i]; sizes[i] bytes are
+  // decoded from codes[i] into (*outputs)[i].
+  Status CompressChunks(std::span<const std::span<const uint8_t>> inputs, int threads,
+                        std::vector<std::vector<uint8_t>>* codes) const;
+  Status DecompressChunks(std::span<const std::span<const uint8_t>> codes,
+                          std::span<const size_t> sizes, int threads,
+                          std::vector<std::vector<uint8_t>>* outputs) const;
+
+  const nn::Transformer& model() const { return *model_.model; }
+
+ private:
+  std::string name_;
+  LoadedTransformer model_;
+};
+
+// "tf-200k" -> models/tf-200k.gguf under `models_dir` (DefaultModelsDir() when empty).
+Result<std::unique_ptr<TransformerCodec>> NewTransformerCodec(const std::string& name,
+                                                              const std::string& models_dir = "");
+
+}  // namespace lmzip

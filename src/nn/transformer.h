@@ -1,0 +1,82 @@
+// lmzip's inference engine for the transformer of nn/transformer_weights.h.
+//
+// A Transformer holds the weights (read-only, shared by any number of threads); a
+// TransformerState is one sequence's key/value cache. Evaluate() advances any number
+// of sequences by any number of bytes each in one pass: all rows go through the
+// weight matrices together (matrix-matrix work), and each row attends over its own
+// cache. A row's result depends only on its sequence's bytes, never on what else is
+// in the batch, the thread count or the kernel ISA: encoding a whole chunk in one call
+// and decoding it one byte at a time give bit-identical distributions.
+// Cost per byte: O(parameters + position x width), never a re-run of the prefix.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "lmzip/status.h"
+#include "nn/kernels.h"
+#include "nn/transformer_weights.h"
+
+namespace lmzip::nn {
+
+class TransformerState;
+
+class Transformer {
+ public:
+  // Takes ownership of validated weights.
+  explicit Transformer(TransformerWeights weights);
+
+  // Loads a GGUF file. Also returns the XXH64 of the file's bytes through `hash`.
+  static Result<std::shared_ptr<const Transformer>> Load(const std::string& path,
+                                                        uint64_t* hash = nullptr);
+  static Result<std::shared_ptr<const Transformer>> FromBytes(std::span<const uint8_t> gguf);
+
+  const TransformerConfig& config() const { return config_; }
+  uint64_t parameter_count() const { return config_.parameter_count(); }
+
+  // One sequence's request: feed `inputs` (the bytes at the state's next positions);
+  // `logits` receives inputs.size() x 256 floats (row k = prediction after inputs[k]),
+  // or only the last row when `last_only`.
+  struct Request {
+    TransformerState* state = nullptr;
+    std::span<const uint8_t> inputs;
+    float* logits = nullptr;
+    bool last_only = false;
+  };
+  // REQUIRES: every state was made by NewState() of this model, each state appears
+  // once, and state->position() + inputs.size() <= config().context.
+  void Evaluate(std::span<const Request> requests, KernelIsa isa = ActiveIsa()) const;
+
+  std::unique_ptr<TransformerState> NewState() const;
+
+ private:
+  TransformerConfig config_;
+  TransformerWeights w_;  // matrices transposed to in x out
+  std::vector<float> rope_cos_, rope_sin_;
+};
+
+class TransformerState {
+ public:
+  int position() const { return position_; }
+  // Forgets the sequence (the next input is at position 0).
+  void Reset() { position_ = 0; }
+
+ private:
+  friend class Transformer;
+  int position_ = 0;
+  // Per layer: keys transposed per head [heads][head_width][context], values
+  // [context][width].
+  std::vector<std::vector<float>> keys_, values_;
+};
+
+// Turns 256 logits into a CDF of 257 entries totalling 1 << 16 for the coder: a
+// softmax with DetExp in fixed order, scaled to integers, every byte at least 1/65536.
+void LogitsToCdf(const float* logits, uint32_t* cdf, KernelIsa isa = ActiveIsa());
+
+// Natural-log probabilities of the softmax of 256 logits (reference quality, libm).
+void LogSoftmax(const float* logits, double* out);
+
+}  // namespace lmzip::nn

@@ -1,0 +1,252 @@
+#include "train/trainer.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <random>
+
+#include "nn/gguf.h"
+#include "train/torch_transformer.h"
+
+namespace lmzip::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr double kLn2 = 0.69314718055994530942;
+
+Result<std::vector<uint8_t>> ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError(path + ": cannot open");
+  std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return Status::IOError(path + ": read error");
+  return data;
+}
+
+Status WriteAll(const std::string& path, const std::vector<uint8_t>& bytes) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return Status::IOError(tmp + ": cannot create");
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    if (!out) return Status::IOError(tmp + ": write error");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) return Status::IOError(path + ": cannot rename");
+  return Status::Ok();
+}
+
+// Sequences of `len` bytes: input = (0, s[0..len-2]), target = s[0..len-1].
+void FillSequence(const uint8_t* s, int64_t len, int64_t* input, int64_t* target) {
+  input[0] = 0;
+  for (int64_t i = 0; i < len; ++i) {
+    if (i > 0) input[i] = s[i - 1];
+    target[i] = s[i];
+  }
+}
+
+// Mean bits per byte over the first `max_chunks` whole chunks of `context` bytes.
+double EvaluateBpb(TorchTransformer& model, const uint8_t* data, size_t size, int max_chunks) {
+  torch::NoGradGuard guard;
+  const int64_t context = model->config.context;
+  int64_t chunks = static_cast<int64_t>(size) / context;
+  if (max_chunks > 0) chunks = std::min<int64_t>(chunks, max_chunks);
+  if (chunks == 0) return 0.0;
+  constexpr int64_t kBatch = 4;
+  double total_nats = 0;
+  for (int64_t first = 0; first < chunks; first += kBatch) {
+    const int64_t n = std::min(kBatch, chunks - first);
+    torch::Tensor input = torch::empty({n, context}, torch::kInt64);
+    torch::Tensor target = torch::empty({n, context}, torch::kInt64);
+    for (int64_t b = 0; b < n; ++b) {
+      FillSequence(data + (first + b) * context, context, input[b].data_ptr<int64_t>(),
+                   target[b].data_ptr<int64_t>());
+    }
+    const torch::Tensor logits = model->forward(input);
+    const torch::Tensor loss = torch::nn::functional::cross_entropy(
+        logits.view({-1, nn::kVocabSize}), target.view({-1}),
+        torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+    total_nats += loss.item<double>();
+  }
+  return total_nats / static_cast<double>(chunks * context) / kLn2;
+}
+
+struct Checkpoint {
+  int64_t step = 0;
+  uint64_t tokens = 0;
+  double seconds = 0;
+};
+
+Status SaveCheckpoint(const std::string& path, TorchTransformer& model, torch::optim::AdamW& opt,
+                      const Checkpoint& state) {
+  torch::save(model, path + ".model.pt");
+  torch::save(opt, path + ".optim.pt");
+  const std::string text = std::to_string(state.step) + " " + std::to_string(state.tokens) + " " +
+                           std::to_string(state.seconds) + "\n";
+  return WriteAll(path + ".state", std::vector<uint8_t>(text.begin(), text.end()));
+}
+
+Result<Checkpoint> LoadCheckpoint(const std::string& path, TorchTransformer& model,
+                                  torch::optim::AdamW& opt) {
+  std::ifstream in(path + ".state");
+  Checkpoint state;
+  if (!(in >> state.step >> state.tokens >> state.seconds)) {
+    return Status::IOError(path + ".state: cannot read the checkpoint state");
+  }
+  torch::load(model, path + ".model.pt");
+  torch::load(opt, path + ".optim.pt");
+  return state;
+}
+
+double LearningRate(const TrainOptions& o, int64_t step) {
+  if (step < o.warmup_steps) return o.learning_rate * static_cast<double>(step + 1) / o.warmup_steps;
+  const double progress = static_cast<double>(step - o.warmup_steps) /
+                          static_cast<double>(std::max<int64_t>(1, o.steps - o.warmup_steps));
+  const double cosine = 0.5 * (1.0 + std::cos(M_PI * std::min(1.0, progress)));
+  return o.learning_rate * (0.1 + 0.9 * cosine);
+}
+
+Result<TrainResult> TrainImpl(const TrainOptions& o) {
+  LMZIP_RETURN_IF_ERROR(o.model.Validate());
+  if (o.steps < 1 || o.batch < 1 || o.seq_len < 1 || o.seq_len > o.model.context) {
+    return Status::InvalidArgument("steps and batch must be >= 1 and seq-len within the context");
+  }
+  if (o.output_path.empty()) return Status::InvalidArgument("no output file given");
+  LMZIP_ASSIGN_OR_RETURN(std::vector<uint8_t> corpus, ReadAll(o.corpus_path));
+  const size_t held_out = static_cast<size_t>(static_cast<double>(corpus.size()) * o.validation_fraction);
+  const size_t train_size = corpus.size() - held_out;
+  if (train_size < static_cast<size_t>(o.model.context) + 1) {
+    return Status::InvalidArgument(o.corpus_path + ": too small to train on (needs more than " +
+                                   std::to_string(o.model.context) + " training bytes)");
+  }
+  const uint8_t* train_data = corpus.data();
+  const uint8_t* valid_data = corpus.data() + train_size;
+
+  torch::set_num_threads(std::max(1, o.threads));
+  torch::manual_seed(o.seed);
+  TorchTransformer model(o.model);
+  torch::optim::AdamW optimizer(
+      model->parameters(),
+      torch::optim::AdamWOptions(o.learning_rate).betas({0.9, 0.98}).weight_decay(o.weight_decay));
+  Checkpoint state;
+  if (o.resume) {
+    if (o.checkpoint_path.empty()) return Status::InvalidArgument("--resume needs a checkpoint path");
+    LMZIP_ASSIGN_OR_RETURN(state, LoadCheckpoint(o.checkpoint_path, model, optimizer));
+    std::fprintf(stderr, "resuming at step %lld\n", static_cast<long long>(state.step));
+  }
+
+  FILE* log = nullptr;
+  if (!o.log_path.empty()) {
+    log = std::fopen(o.log_path.c_str(), o.resume ? "a" : "w");
+    if (log == nullptr) return Status::IOError(o.log_path + ": cannot create");
+    if (!o.resume) std::fprintf(log, "step,tokens,train_bpb,validation_bpb,seconds\n");
+  }
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  const int64_t final_steps = static_cast<int64_t>(static_cast<double>(o.steps) * o.final_fraction);
+  const int64_t tokens_per_step = static_cast<int64_t>(o.batch) * o.seq_len;
+  const Clock::time_point start = Clock::now();
+  double window_nats = 0;
+  int64_t window_tokens = 0;
+  double last_train_bpb = 0;
+  double last_valid_bpb = 0;
+  Clock::time_point window_start = start;
+
+  for (int64_t step = state.step; step < o.steps; ++step) {
+    const bool long_phase = step >= o.steps - final_steps;
+    const int64_t len = long_phase ? o.model.context : o.seq_len;
+    const int64_t batch = std::max<int64_t>(1, tokens_per_step / len);
+    std::mt19937_64 rng(o.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(step));
+    std::uniform_int_distribution<size_t> pick(0, train_size - static_cast<size_t>(len));
+    torch::Tensor input = torch::empty({batch, len}, torch::kInt64);
+    torch::Tensor target = torch::empty({batch, len}, torch::kInt64);
+    for (int64_t b = 0; b < batch; ++b) {
+      FillSequence(train_data + pick(rng), len, input[b].data_ptr<int64_t>(), target[b].data_ptr<int64_t>());
+    }
+    for (auto& group : optimizer.param_groups()) {
+      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(LearningRate(o, step));
+    }
+    optimizer.zero_grad();
+    const torch::Tensor logits = model->forward(input);
+    const torch::Tensor loss =
+        torch::nn::functional::cross_entropy(logits.view({-1, nn::kVocabSize}), target.view({-1}));
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
+    optimizer.step();
+
+    const double nats = loss.item<double>();
+    if (!std::isfinite(nats)) return Status::InvalidArgument("training diverged (loss is not finite)");
+    window_nats += nats * static_cast<double>(batch * len);
+    window_tokens += batch * len;
+    state.tokens += static_cast<uint64_t>(batch * len);
+    state.step = step + 1;
+
+    const bool last = state.step == o.steps;
+    const bool eval = o.eval_every > 0 && (state.step % o.eval_every == 0 || last);
+    if (eval) last_valid_bpb = EvaluateBpb(model, valid_data, held_out, o.eval_chunks);
+    if (state.step % 10 == 0 || eval || last) {
+      const double now = std::chrono::duration<double>(Clock::now() - start).count();
+      const double window_secs = std::chrono::duration<double>(Clock::now() - window_start).count();
+      last_train_bpb = window_nats / static_cast<double>(window_tokens) / kLn2;
+      const double tok_per_s = static_cast<double>(window_tokens) / std::max(window_secs, 1e-9);
+      if (log != nullptr) {
+        std::fprintf(log, "%lld,%llu,%.4f,%s,%.1f\n", static_cast<long long>(state.step),
+                     static_cast<unsigned long long>(state.tokens), last_train_bpb,
+                     eval ? std::to_string(last_valid_bpb).c_str() : "", state.seconds + now);
+        std::fflush(log);
+      }
+      if (o.progress) {
+        const double eta = static_cast<double>(o.steps - state.step) * static_cast<double>(tokens_per_step) /
+                           std::max(tok_per_s, 1e-9);
+        const int filled = static_cast<int>(30.0 * static_cast<double>(state.step) / static_cast<double>(o.steps));
+        std::fprintf(stderr, "%s[%-30s] step %lld/%lld  loss %.3f bpb  val %.3f bpb  %.0f tok/s  eta %.0f s%s",
+                     tty ? "\r" : "", std::string(static_cast<size_t>(filled), '#').c_str(),
+                     static_cast<long long>(state.step), static_cast<long long>(o.steps),
+                     last_train_bpb, last_valid_bpb, tok_per_s, eta, tty ? "" : "\n");
+        std::fflush(stderr);
+      }
+      window_nats = 0;
+      window_tokens = 0;
+      window_start = Clock::now();
+    }
+    if (!o.checkpoint_path.empty() && o.checkpoint_every > 0 &&
+        (state.step % o.checkpoint_every == 0 || last)) {
+      Checkpoint saved = state;
+      saved.seconds += std::chrono::duration<double>(Clock::now() - start).count();
+      LMZIP_RETURN_IF_ERROR(SaveCheckpoint(o.checkpoint_path, model, optimizer, saved));
+    }
+  }
+  if (o.progress && tty) std::fputc('\n', stderr);
+  if (log != nullptr) std::fclose(log);
+
+  TrainResult result;
+  result.steps = state.step;
+  result.tokens = state.tokens;
+  result.final_train_bpb = last_train_bpb;
+  result.validation_bpb =
+      o.eval_every > 0 ? last_valid_bpb : EvaluateBpb(model, valid_data, held_out, o.eval_chunks);
+  nn::TrainingInfo info;
+  info.corpus = o.corpus_name.empty() ? o.corpus_path : o.corpus_name;
+  info.steps = static_cast<uint64_t>(result.steps);
+  info.tokens = result.tokens;
+  info.validation_bpb = result.validation_bpb;
+  const nn::TransformerWeights weights = ExportWeights(model);
+  const std::string name = "lmzip transformer " + std::to_string(o.model.parameter_count()) + " parameters";
+  const nn::GgufFile file =
+      nn::ToGguf(weights, info, o.float16 ? nn::GgufType::kF16 : nn::GgufType::kF32, name);
+  LMZIP_RETURN_IF_ERROR(WriteAll(o.output_path, nn::SerializeGguf(file)));
+  return result;
+}
+
+}  // namespace
+
+Result<TrainResult> Train(const TrainOptions& options) {
+  try {
+    return TrainImpl(options);
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(std::string("training failed: ") + e.what());
+  }
+}
+
+}  // namespace lmzip::train

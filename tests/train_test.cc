@@ -1,0 +1,107 @@
+// The trainer (libtorch build only): it runs end to end on small data, checkpoints and
+// resumes, writes a GGUF file the engine loads, and lmzip's engine agrees with
+// libtorch's forward pass on the same weights.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "nn/gguf.h"
+#include "nn/transformer.h"
+#include "train/torch_transformer.h"
+#include "train/trainer.h"
+
+namespace lmzip::train {
+namespace {
+
+nn::TransformerConfig Tiny() {
+  nn::TransformerConfig c;
+  c.width = 16;
+  c.layers = 2;
+  c.heads = 2;
+  c.context = 64;
+  return c;
+}
+
+TEST(Trainer, TrainsCheckpointsResumesAndWritesGguf) {
+  const std::string dir = ::testing::TempDir();
+  const std::string corpus = dir + "corpus.txt";
+  {
+    std::ofstream out(corpus, std::ios::binary);
+    for (int i = 0; i < 200; ++i) out << "Call me Ishmael. Some years ago, never mind how long precisely. ";
+  }
+  TrainOptions o;
+  o.model = Tiny();
+  o.corpus_path = corpus;
+  o.output_path = dir + "tiny.gguf";
+  o.checkpoint_path = dir + "tiny-ckpt";
+  o.checkpoint_every = 2;
+  o.log_path = dir + "tiny.csv";
+  o.steps = 4;
+  o.batch = 2;
+  o.seq_len = 32;
+  o.eval_every = 2;
+  o.eval_chunks = 2;
+  o.warmup_steps = 1;
+  o.progress = false;
+  auto first = Train(o);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->steps, 4);
+  EXPECT_GT(first->validation_bpb, 0.0);
+  EXPECT_LT(first->validation_bpb, 9.0);
+
+  o.steps = 6;
+  o.resume = true;
+  auto resumed = Train(o);
+  ASSERT_TRUE(resumed.ok()) << resumed.status().ToString();
+  EXPECT_EQ(resumed->steps, 6);
+  EXPECT_GT(resumed->tokens, first->tokens);
+
+  uint64_t hash = 0;
+  auto model = nn::Transformer::Load(o.output_path, &hash);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  EXPECT_EQ((*model)->config().width, 16);
+  EXPECT_NE(hash, 0u);
+
+  o.corpus_path = dir + "missing.txt";
+  o.resume = false;
+  EXPECT_FALSE(Train(o).ok());
+}
+
+TEST(Trainer, EngineMatchesLibtorchForward) {
+  torch::manual_seed(3);
+  TorchTransformer torch_model(Tiny());
+  {
+    // Larger than the training init, so the check exercises every part of the model.
+    torch::NoGradGuard guard;
+    for (auto& p : torch_model->parameters()) p.normal_(0.0, 0.3);
+  }
+  const nn::TransformerWeights weights = ExportWeights(torch_model);
+  const nn::Transformer engine(weights);
+
+  const std::string text = "It was the best of times, it was the worst of times, it was";
+  std::vector<uint8_t> inputs(text.size());
+  inputs[0] = 0;
+  for (size_t i = 1; i < text.size(); ++i) inputs[i] = static_cast<uint8_t>(text[i - 1]);
+  torch::Tensor in = torch::empty({1, static_cast<int64_t>(inputs.size())}, torch::kInt64);
+  for (size_t i = 0; i < inputs.size(); ++i) in[0][static_cast<int64_t>(i)] = inputs[i];
+  torch::NoGradGuard guard;
+  const torch::Tensor ref = torch::log_softmax(torch_model->forward(in).to(torch::kFloat64), -1);
+
+  auto state = engine.NewState();
+  std::vector<float> logits(inputs.size() * nn::kVocabSize);
+  const nn::Transformer::Request req{state.get(), inputs, logits.data(), false};
+  engine.Evaluate({&req, 1});
+  double worst = 0;
+  for (size_t t = 0; t < inputs.size(); ++t) {
+    double lp[nn::kVocabSize];
+    nn::LogSoftmax(logits.data() + t * nn::kVocabSize, lp);
+    for (int b = 0; b < nn::kVocabSize; ++b) {
+      worst = std::max(worst, std::fabs(lp[b] - ref[0][static_cast<int64_t>(t)][b].item<double>()));
+    }
+  }
+  EXPECT_LT(worst, 1e-4);
+}
+
+}  // namespace
+}  // namespace lmzip::train

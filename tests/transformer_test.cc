@@ -1,0 +1,121 @@
+// The transformer as Predictor and Codec: round trips, batched vs one-at-a-time
+// coding giving identical bytes, thread-count independence, and the shipped models.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <random>
+
+#include "codec/model_codec.h"
+#include "model/transformer_model.h"
+#include "nn/gguf.h"
+
+namespace lmzip {
+namespace {
+
+std::string WriteTinyModel(int context) {
+  nn::TransformerConfig c;
+  c.width = 16;
+  c.layers = 2;
+  c.heads = 2;
+  c.context = context;
+  std::mt19937 rng(11);
+  std::normal_distribution<float> dist(0.0f, 0.3f);
+  nn::TransformerWeights w = nn::AllocateWeights(c);
+  for (nn::NamedTensor& t : nn::ListTensors(w)) {
+    const bool norm_scale = t.name.find("norm.weight") != std::string::npos;
+    for (float& v : *t.values) v = norm_scale ? 1.0f : dist(rng);
+  }
+  const std::vector<uint8_t> bytes = nn::SerializeGguf(nn::ToGguf(w, {}, nn::GgufType::kF16, "tiny"));
+  const std::string path = ::testing::TempDir() + "tiny-" + std::to_string(context) + ".gguf";
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                              static_cast<std::streamsize>(bytes.size()));
+  return path;
+}
+
+std::vector<uint8_t> Text(size_t n) {
+  const std::string s = "Call me Ishmael. Some years ago - never mind how long precisely - ";
+  std::vector<uint8_t> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = static_cast<uint8_t>(s[i % s.size()]);
+  return v;
+}
+
+TEST(TransformerCodec, RoundTripsAndMatchesThePredictorPath) {
+  const std::string path = WriteTinyModel(128);
+  auto loaded = LoadTransformer(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  TransformerCodec codec("tiny", *loaded);
+  EXPECT_EQ(codec.parameter_count(), loaded->model->config().parameter_count());
+  for (size_t n : {0, 1, 5, 127, 128, 129, 400}) {
+    const std::vector<uint8_t> data = Text(n);
+    auto packed = codec.Compress(data);
+    ASSERT_TRUE(packed.ok());
+    auto unpacked = codec.Decompress(*packed, n);
+    ASSERT_TRUE(unpacked.ok());
+    EXPECT_EQ(*unpacked, data) << n;
+    // The generic Predictor path (what .lmz files use) gives the very same code.
+    std::vector<uint8_t> via_predictor;
+    ASSERT_TRUE(EncodeWithModel(ModelSpec{"tf", 1, path}, data, &via_predictor).ok());
+    EXPECT_EQ(via_predictor, *packed) << n;
+  }
+}
+
+TEST(TransformerCodec, BatchedChunksAndThreadsGiveTheSameBytes) {
+  auto loaded = LoadTransformer(WriteTinyModel(64));
+  ASSERT_TRUE(loaded.ok());
+  TransformerCodec codec("tiny", *loaded);
+  std::mt19937 rng(9);
+  std::vector<std::vector<uint8_t>> chunks;
+  for (int i = 0; i < 21; ++i) {
+    std::vector<uint8_t> c = Text(1 + rng() % 90);
+    for (auto& b : c) b = static_cast<uint8_t>(b + i % 3);
+    chunks.push_back(c);
+  }
+  std::vector<std::span<const uint8_t>> inputs(chunks.begin(), chunks.end());
+  std::vector<std::vector<uint8_t>> codes1, codes2;
+  ASSERT_TRUE(codec.CompressChunks(inputs, 1, &codes1).ok());
+  ASSERT_TRUE(codec.CompressChunks(inputs, 2, &codes2).ok());
+  EXPECT_EQ(codes1, codes2);
+  std::vector<std::span<const uint8_t>> code_spans(codes1.begin(), codes1.end());
+  std::vector<size_t> sizes;
+  for (const auto& c : chunks) sizes.push_back(c.size());
+  for (int threads : {1, 2, 3}) {
+    std::vector<std::vector<uint8_t>> decoded;
+    ASSERT_TRUE(codec.DecompressChunks(code_spans, sizes, threads, &decoded).ok());
+    EXPECT_EQ(decoded, chunks) << threads;
+  }
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    auto one = codec.Compress(chunks[i]);
+    ASSERT_TRUE(one.ok());
+    EXPECT_EQ(*one, codes1[i]);
+  }
+}
+
+TEST(TransformerModel, MissingOrDamagedWeightsAreErrors) {
+  EXPECT_FALSE(CreateModel(ModelSpec{"tf", 1, ""}).ok());
+  EXPECT_FALSE(CreateModel(ModelSpec{"tf", 1, "/nonexistent/model.gguf"}).ok());
+  const std::string bad = ::testing::TempDir() + "bad.gguf";
+  std::ofstream(bad, std::ios::binary) << "GGUF but not really";
+  EXPECT_FALSE(CreateModel(ModelSpec{"tf", 1, bad}).ok());
+}
+
+// The shipped models compress English well, and the two directions agree.
+TEST(ShippedModels, CompressEnglishText) {
+  for (const char* name : {"tf-200k", "tf-800k"}) {
+    auto codec = NewTransformerCodec(name);
+    if (!codec.ok()) GTEST_SKIP() << codec.status().ToString();
+    std::ifstream in(std::string(LMZIP_TEST_DATA_DIR) + "/moby_chapter1_32k.txt", std::ios::binary);
+    std::vector<uint8_t> text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_GE(text.size(), 2048u);
+    text.resize(2048);
+    auto packed = (*codec)->Compress(text);
+    ASSERT_TRUE(packed.ok());
+    EXPECT_LT(packed->size(), text.size() * 6 / 10) << name;
+    auto unpacked = (*codec)->Decompress(*packed, text.size());
+    ASSERT_TRUE(unpacked.ok());
+    EXPECT_EQ(*unpacked, text);
+  }
+}
+
+}  // namespace
+}  // namespace lmzip

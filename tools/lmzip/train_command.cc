@@ -1,0 +1,76 @@
+// `lmzip train`: trains a byte-level transformer on a text corpus and writes GGUF.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "train/trainer.h"
+
+int TrainMain(int argc, char** argv) {
+  lmzip::train::TrainOptions o;
+  std::string shape;
+  bool f32 = false;
+  bool quiet = false;
+  CLI::App app{"Trains a byte-level transformer (rotary, GELU, post-LN) with libtorch on the CPU\n"
+               "and writes its weights as GGUF. The last --validation-fraction of the corpus is\n"
+               "held out and reported in bits per byte.",
+               "lmzip train"};
+  app.add_option("corpus", o.corpus_path, "Training text (one file)")->required();
+  app.add_option("-o,--output", o.output_path, "GGUF file to write")->required();
+  app.add_option("--shape", shape, "The paper's shapes: 200k (64 wide, 4 heads), 800k (128, 4), 3.2m (256, 8)")
+      ->check(CLI::IsMember({"200k", "800k", "3.2m"}));
+  app.add_option("--width", o.model.width, "Embedding width");
+  app.add_option("--layers", o.model.layers, "Transformer blocks");
+  app.add_option("--heads", o.model.heads, "Attention heads");
+  app.add_option("--context", o.model.context, "Longest sequence in bytes");
+  app.add_option("--steps", o.steps, "Optimiser steps")->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  app.add_option("--batch", o.batch, "Sequences per step at --seq-len")->check(CLI::Range(1, 1 << 16));
+  app.add_option("--seq-len", o.seq_len, "Sequence length for most steps")->check(CLI::Range(1, 1 << 16));
+  app.add_option("--final-fraction", o.final_fraction,
+                 "Fraction of the steps, at the end, trained on full-context sequences")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--lr", o.learning_rate, "Peak learning rate (AdamW; warmup then cosine to 10%)");
+  app.add_option("--warmup", o.warmup_steps, "Warmup steps");
+  app.add_option("--weight-decay", o.weight_decay, "AdamW weight decay");
+  app.add_option("--validation-fraction", o.validation_fraction, "Held-out tail of the corpus")
+      ->check(CLI::Range(0.0, 0.5));
+  app.add_option("--eval-every", o.eval_every, "Steps between validation runs (0 = only at the end)");
+  app.add_option("--eval-chunks", o.eval_chunks, "Held-out chunks scored during training");
+  app.add_option("--checkpoint", o.checkpoint_path, "Checkpoint path prefix");
+  app.add_option("--checkpoint-every", o.checkpoint_every, "Steps between checkpoints");
+  app.add_flag("--resume", o.resume, "Continue from --checkpoint");
+  app.add_option("--log", o.log_path, "CSV log of the loss curve");
+  app.add_option("--corpus-name", o.corpus_name, "Description of the corpus stored in the GGUF file");
+  app.add_flag("--f32", f32, "Store float32 weights (default float16)");
+  app.add_option("-T,--threads", o.threads, "libtorch threads")->check(CLI::Range(1, 1024));
+  app.add_option("--seed", o.seed, "Random seed");
+  app.add_flag("-q,--quiet", quiet, "No progress line");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (shape == "200k") {
+    o.model.width = 64;
+    o.model.heads = 4;
+  } else if (shape == "800k") {
+    o.model.width = 128;
+    o.model.heads = 4;
+  } else if (shape == "3.2m") {
+    o.model.width = 256;
+    o.model.heads = 8;
+  }
+  o.float16 = !f32;
+  o.progress = !quiet;
+  fmt::print(stderr, "training {} parameters: width {}, {} layers, {} heads, context {}\n",
+             o.model.parameter_count(), o.model.width, o.model.layers, o.model.heads, o.model.context);
+  auto result = lmzip::train::Train(o);
+  if (!result.ok()) {
+    fmt::print(stderr, "lmzip train: {}\n", result.status().message());
+    return 1;
+  }
+  fmt::print(stderr, "{}: {} steps, {} bytes seen, train {:.4f} bpb, held-out {:.4f} bpb\n",
+             o.output_path, result->steps, result->tokens, result->final_train_bpb,
+             result->validation_bpb);
+  return 0;
+}
