@@ -5,6 +5,7 @@
 #include "codec/baseline_codecs.h"
 #include "codec/model_codec.h"
 #include "lmzip/model.h"
+#include "model/transformer_model.h"
 
 namespace lmzip {
 namespace {
@@ -49,6 +50,11 @@ Result<std::unique_ptr<Codec>> CreateCodec(std::string_view name, const CodecOpt
     if (options.sample_rate == 0) return Status::InvalidArgument("flac: sample rate must be > 0");
     return NewFlacCodec(options.sample_rate);
   }
+  if (name.starts_with("tf-")) {  // models/tf-<shape>.gguf, or under $LMZIP_MODELS_DIR
+    LMZIP_ASSIGN_OR_RETURN(std::unique_ptr<TransformerCodec> codec,
+                           NewTransformerCodec(std::string(name)));
+    return std::unique_ptr<Codec>(std::move(codec));
+  }
   if (name.starts_with(kModelPrefix)) {
     LMZIP_ASSIGN_OR_RETURN(ModelSpec spec, ParseModelCodecName(name));
     // Fails early, with the model's own message, on an unknown family or level.
@@ -84,6 +90,8 @@ std::vector<std::string> DefaultBenchCodecNames() {
   return names;
 }
 
-bool CountsHeaderOnce(std::string_view name) { return !name.starts_with(kModelPrefix); }
+bool CountsHeaderOnce(std::string_view name) {
+  return !name.starts_with(kModelPrefix) && !name.starts_with("tf-");
+}
 
 }  // namespace lmzip

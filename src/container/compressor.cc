@@ -10,9 +10,12 @@
 #include <system_error>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "codec/model_codec.h"
 #include "container/format.h"
 #include "lmzip/container.h"
+#include "model/transformer_model.h"
 #include "util/progress.h"
 
 namespace lmzip {
@@ -80,7 +83,7 @@ Status ReadPayload(ByteSource& in, size_t n, std::vector<uint8_t>* out) {
   return Status::Ok();
 }
 
-Status CheckModel(const format::Header& h) {
+Status CheckModel(const format::Header& h, const std::string& weights_path) {
   const int have = ModelVersion(h.model_name);
   if (have == 0) {
     return Status::NotSupported("file needs model '" + h.model_name +
@@ -92,7 +95,19 @@ Status CheckModel(const format::Header& h) {
                                 std::to_string(have));
   }
   if (h.weights_hash != 0) {
-    return Status::NotSupported("file needs a weights file for model '" + h.model_name + "'");
+    if (h.model_name != "tf") {
+      return Status::NotSupported("file needs a weights file for model '" + h.model_name + "'");
+    }
+    const std::string want = fmt::format("{:016x}", h.weights_hash);
+    if (weights_path.empty()) {
+      return Status::InvalidArgument("file was made with transformer weights " + want +
+                                     ": give that weights file with --model FILE.gguf");
+    }
+    LMZIP_ASSIGN_OR_RETURN(LoadedTransformer weights, LoadTransformer(weights_path));
+    if (weights.hash != h.weights_hash) {
+      return Status::InvalidArgument(weights_path + " has hash " + fmt::format("{:016x}", weights.hash) +
+                                     ", but the file was made with weights " + want);
+    }
   }
   return Status::Ok();
 }
@@ -122,6 +137,10 @@ Result<CompressStats> CompressImpl(ByteSource& in, ByteSink& out, const Compress
   header.model_name = spec.name;
   header.model_level = static_cast<uint8_t>(spec.level);
   header.model_version = static_cast<uint16_t>(ModelVersion(spec.name));
+  if (spec.name == "tf") {
+    LMZIP_ASSIGN_OR_RETURN(LoadedTransformer weights, LoadTransformer(spec.weights_path));
+    header.weights_hash = weights.hash;
+  }
   header.chunk_size = chunk_size;
   header.size_hint = options.size_hint.value_or(format::kUnknownSize);
   std::vector<uint8_t> buf;
@@ -193,7 +212,7 @@ Result<CompressStats> DecompressImpl(ByteSource& in, ByteSink& out,
   std::vector<uint8_t> body(body_len);
   LMZIP_RETURN_IF_ERROR(ReadExact(in, body.data(), body.size(), "header"));
   LMZIP_ASSIGN_OR_RETURN(format::Header header, format::ParseHeaderBody(fixed, body));
-  LMZIP_RETURN_IF_ERROR(CheckModel(header));
+  LMZIP_RETURN_IF_ERROR(CheckModel(header, options.weights_path));
   if (header.chunk_size > options.max_chunk_size) {
     return Status::NotSupported("chunk size " + std::to_string(header.chunk_size) +
                                 " is above this reader's limit");

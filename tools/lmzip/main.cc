@@ -13,6 +13,8 @@ int StudyMain(int argc, char** argv) __attribute__((weak));
 int ReportMain(int argc, char** argv) __attribute__((weak));
 // Provided by prime_command.cc: primed states for the context-mixing model.
 int PrimeMain(int argc, char** argv) __attribute__((weak));
+// Provided by train_command.cc when the build has libtorch (LMZIP_BUILD_TRAIN).
+int TrainMain(int argc, char** argv) __attribute__((weak));
 
 int main(int argc, char** argv) {
   if (argc >= 2) {
@@ -34,6 +36,13 @@ int main(int argc, char** argv) {
       return BenchMain(argc - 1, argv + 1);
     }
     if (sub == "info") return lmzip::cli::InfoMain(argc - 1, argv + 1);
+    if (sub == "train") {
+      if (TrainMain == nullptr) {
+        std::fputs("lmzip: this build has no trainer (it needs libtorch: install libtorch-dev and reconfigure)\n", stderr);
+        return 1;
+      }
+      return TrainMain(argc - 1, argv + 1);
+    }
   }
   return lmzip::cli::CompressMain(argc, argv);
 }
