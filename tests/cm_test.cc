@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include "codec/model_codec.h"
+#include "codec/registry.h"
 #include "model/cm.h"
 #include "test_util.h"
 
@@ -228,6 +231,30 @@ TEST(ContextMixingTest, PrimedStateRoundTripsAndHelpsShortInputs) {
   EXPECT_FALSE(CreateModel(spec).ok());
   std::remove(path.c_str());
   std::remove(bad.c_str());
+}
+
+TEST(ContextMixingTest, PrimedCodecCountsItsWeightsFile) {
+  const std::string dir = ::testing::TempDir() + "/cm_primed_models";
+  std::filesystem::create_directories(dir);
+  ASSERT_EQ(setenv("LMZIP_MODELS_DIR", dir.c_str(), 1), 0);
+  EXPECT_FALSE(CreateCodec("lmzip-cm-1-primed").ok());  // no weights file yet
+  const std::vector<uint8_t> text = MobyExcerpt();
+  auto weights = PrimeContextMixingModel(1, std::vector<uint8_t>(text.begin(), text.begin() + 16000));
+  ASSERT_TRUE(weights.ok());
+  std::ofstream(dir + "/cm-1-primed.lmzw", std::ios::binary)
+      .write(reinterpret_cast<const char*>(weights->data()), static_cast<std::streamsize>(weights->size()));
+  auto codec = CreateCodec("lmzip-cm-1-primed");
+  ASSERT_TRUE(codec.ok()) << codec.status().ToString();
+  EXPECT_EQ((*codec)->name(), "lmzip-cm-1-primed");
+  EXPECT_EQ((*codec)->side_bytes(), weights->size());
+  const std::vector<uint8_t> chunk(text.begin() + 20000, text.begin() + 22048);
+  auto code = (*codec)->Compress(chunk);
+  ASSERT_TRUE(code.ok());
+  auto back = (*codec)->Decompress(*code, chunk.size());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, chunk);
+  unsetenv("LMZIP_MODELS_DIR");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

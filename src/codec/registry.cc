@@ -4,6 +4,7 @@
 
 #include "codec/baseline_codecs.h"
 #include "codec/model_codec.h"
+#include "codec/primed_codec.h"
 #include "lmzip/model.h"
 #include "model/transformer_model.h"
 
@@ -55,6 +56,7 @@ Result<std::unique_ptr<Codec>> CreateCodec(std::string_view name, const CodecOpt
                            NewTransformerCodec(std::string(name)));
     return std::unique_ptr<Codec>(std::move(codec));
   }
+  if (name.starts_with("lmzip-cm-") && name.ends_with("-primed")) return NewPrimedCodec(name);
   if (name.starts_with(kModelPrefix)) {
     LMZIP_ASSIGN_OR_RETURN(ModelSpec spec, ParseModelCodecName(name));
     // Fails early, with the model's own message, on an unknown family or level.

@@ -1,4 +1,4 @@
-list(APPEND LMZIP_SOURCES src/codec/model_codec.cc)
+list(APPEND LMZIP_SOURCES src/codec/model_codec.cc src/codec/primed_codec.cc)
 list(APPEND LMZIP_SOURCES
   src/codec/registry.cc
   src/codec/gzip_codec.cc

@@ -15,6 +15,7 @@
 #include "codec/model_codec.h"
 #include "container/format.h"
 #include "lmzip/container.h"
+#include "model/cm.h"
 #include "model/transformer_model.h"
 #include "util/progress.h"
 
@@ -94,6 +95,19 @@ Status CheckModel(const format::Header& h, const std::string& weights_path) {
                                 std::to_string(h.model_version) + ", this build has version " +
                                 std::to_string(have));
   }
+  if (h.weights_hash != 0 && h.model_name == "cm") {
+    const std::string want = fmt::format("{:016x}", h.weights_hash);
+    if (weights_path.empty()) {
+      return Status::InvalidArgument("file was made with primed weights " + want +
+                                     ": give that weights file with --model FILE.lmzw");
+    }
+    LMZIP_ASSIGN_OR_RETURN(uint64_t hash, ContextMixingWeightsHash(weights_path));
+    if (hash != h.weights_hash) {
+      return Status::InvalidArgument(weights_path + " has hash " + fmt::format("{:016x}", hash) +
+                                     ", but the file was made with primed weights " + want);
+    }
+    return Status::Ok();
+  }
   if (h.weights_hash != 0) {
     if (h.model_name != "tf") {
       return Status::NotSupported("file needs a weights file for model '" + h.model_name + "'");
@@ -140,6 +154,9 @@ Result<CompressStats> CompressImpl(ByteSource& in, ByteSink& out, const Compress
   if (spec.name == "tf") {
     LMZIP_ASSIGN_OR_RETURN(LoadedTransformer weights, LoadTransformer(spec.weights_path));
     header.weights_hash = weights.hash;
+  }
+  if (spec.name == "cm" && !spec.weights_path.empty()) {
+    LMZIP_ASSIGN_OR_RETURN(header.weights_hash, ContextMixingWeightsHash(spec.weights_path));
   }
   header.chunk_size = chunk_size;
   header.size_hint = options.size_hint.value_or(format::kUnknownSize);

@@ -79,6 +79,7 @@ struct LevelConfig {
   bool order2_apm;        // hashed order-2 APM stage
   bool order1_apm = true;  // order-1 APM stage
   int level = 0;
+  bool grow_match_index = true;  // false when the input's size is known
 };
 
 // Contexts of sampled signals (images, audio): consulted only while the recent
@@ -173,6 +174,7 @@ LevelConfig SizedConfig(LevelConfig c, uint64_t input_size) {
   while (bits < c.history_bits && (uint64_t{1} << bits) < input_size + 1) ++bits;
   c.history_bits = std::min(c.history_bits, bits);
   c.match_index_bits = std::min(c.match_index_bits, c.history_bits);
+  c.grow_match_index = false;
   return c;
 }
 
@@ -195,14 +197,15 @@ constexpr std::array<int, 6> kStrideCandidates = {32, 64, 128, 256, 512, 1024};
 int Log2Bucket(int v) { return v == 0 ? 0 : 32 - __builtin_clz(static_cast<unsigned>(v)); }
 constexpr int kMaxContexts = 28;
 constexpr int kSharedInputs = MatchModel::kInputs + 2;
-constexpr int kMaxInputs = 2 * kMaxContexts + kSharedInputs;
+constexpr int kMaxInputs = cm::PaddedInputs(2 * kMaxContexts + kSharedInputs);
 
 class ContextMixingModel final : public Predictor {
  public:
   ContextMixingModel(int level, uint64_t input_size)
       : config_(SizedConfig(ConfigFor(level), input_size)),
         slots_(size_t{1} << config_.table_bits),
-        match_(config_.history_bits, config_.match_index_bits, config_.match_min_length),
+        match_(config_.history_bits, config_.match_index_bits, config_.match_min_length,
+               config_.grow_match_index),
         history_(size_t{1} << config_.history_bits),
         order0_(256, 1023),
         apm_order0_(256, 7),
@@ -395,7 +398,7 @@ class ContextMixingModel final : public Predictor {
       p = (p_mix + p_a0) >> 1;
     } else if (const int p_a1 = apm_order1_.P(st, c0_ | c1_ << 8); config_.order2_apm) {
       const int p_a2 = apm_order2_.P(st, Order2ApmContext());
-      p = (2 * p_mix + p_a0 + 2 * p_a1 + 3 * p_a2) >> 3;
+      p = (p_mix + p_a0 + 3 * p_a1 + 3 * p_a2) >> 3;
     } else {
       p = (2 * p_mix + p_a0 + p_a1 * 1) >> 2;
     }
@@ -417,7 +420,7 @@ class ContextMixingModel final : public Predictor {
       layer1_[0].Update(inputs_.data(), bit, rate);
     } else {
       for (int s = 0; s < selectors_; ++s) layer1_[s].Update(inputs_.data(), bit, rate);
-      layer2_.Update(layer1_out_.data(), bit, 2);
+      layer2_.Update(layer1_out_.data(), bit, 1);
     }
     apm_order0_.Update(bit);
     if (config_.order1_apm) apm_order1_.Update(bit);
@@ -529,7 +532,12 @@ class ContextMixingModel final : public Predictor {
     letter_share_ += ((letter ? 65536 : 0) - letter_share_) >> 6;
     space_share_ += ((space ? 65536 : 0) - space_share_) >> 6;
     const bool text = printable_share_ > 62259 && letter_share_ > 26214 && space_share_ > 3277;
-    active_contexts_ = text ? num_text_contexts_ : num_contexts_;
+    const int active = text ? num_text_contexts_ : num_contexts_;
+    if (active < active_contexts_) {
+      // Resting inputs read as zero.
+      std::fill(inputs_.begin() + kSharedInputs + active * inputs_per_context_, inputs_.end(), 0);
+    }
+    active_contexts_ = active;
   }
 
   // Re-chooses the stride whenever the byte count reaches a power of 4 from 1024 on.
@@ -670,7 +678,7 @@ class ContextMixingModel final : public Predictor {
   int known_ = 0;
   int mixer_st_ = 0;
   std::array<int32_t, kMaxInputs> inputs_{};
-  std::array<int32_t, 4> layer1_out_{};
+  std::array<int32_t, 8> layer1_out_{};  // 4 used, zero-padded
   std::array<uint64_t, kMaxContexts> context_hash_{};
   std::array<uint8_t*, kMaxContexts> slot_base_{};
   std::array<uint8_t*, kMaxContexts> slot_{};

@@ -265,10 +265,15 @@ class SlotTable {
 
 // Integer kernels of the mixer, compiled for several instruction sets; every
 // version computes exactly the same values.
-// Sum over i of (x[i] * w[i]) >> 8. REQUIRES: |x[i]| < 2^11, |w[i]| < 2^20.
+// Sum over i of (x[i] * w[i]) >> 8. REQUIRES: |x[i]| < 2^11, |w[i]| < 2^20, n a
+// multiple of 8.
 int32_t DotProduct(const int32_t* x, const int32_t* w, int n);
-// w[i] += (x[i] * err + 2^13) >> 14, clamped to |w[i]| < 2^20. REQUIRES: |x[i] * err| < 2^31.
+// w[i] += (x[i] * err + 2^13) >> 14, clamped to |w[i]| < 2^20. REQUIRES: |x[i] * err| < 2^31,
+// n a multiple of 8.
 void TrainWeights(const int32_t* x, int32_t* w, int n, int err);
+
+// Inputs of a mixer are read in groups of 8: callers pad them with zeros.
+inline constexpr int PaddedInputs(int n) { return (n + 7) & ~7; }
 
 // Mixes stretched predictions with weights chosen by a selector context; learns by
 // gradient descent on coding cost. Weights are 16.16 fixed point. The learning rate
@@ -277,13 +282,18 @@ class Mixer {
  public:
   Mixer() = default;
   Mixer(int inputs, int contexts, int init_weight)
-      : inputs_(inputs), weights_(static_cast<size_t>(inputs) * contexts, init_weight) {}
+      : inputs_(PaddedInputs(inputs)), weights_(static_cast<size_t>(inputs_) * contexts, 0) {
+    for (size_t i = 0; i < weights_.size(); ++i) {
+      if (static_cast<int>(i % static_cast<size_t>(inputs_)) < inputs) weights_[i] = init_weight;
+    }
+  }
 
-  // Stretched output for `x` (inputs_ values) with the weight row `cx`.
-  // Only the first `active` inputs (default: all) take part, until the next Mix.
+  // Stretched output for `x` with the weight row `cx`. Only the first `active` inputs
+  // (default: all) take part, until the next Mix. REQUIRES: x holds
+  // PaddedInputs(active) values, zero beyond the inputs.
   int Mix(const int32_t* x, int cx, int active = 0) {
     row_ = static_cast<size_t>(cx) * inputs_;
-    active_ = active > 0 ? active : inputs_;
+    active_ = active > 0 ? PaddedInputs(active) : inputs_;
     int st = DotProduct(x, weights_.data() + row_, active_) >> 8;
     if (st > kStretchMax) st = kStretchMax;
     if (st < -kStretchMax) st = -kStretchMax;
@@ -296,17 +306,20 @@ class Mixer {
   void Serialize(Archive& ar) {
     ar.Vector(weights_, weights_.size());
     ar.Pod(updates_);
+    ar.Pod(boost_);
     if (Archive::kLoading) {
+      boost_ = boost_ < 16 ? 16 : (boost_ > 64 ? 64 : boost_);
       for (int32_t& w : weights_) w = w > (1 << 20) - 1 ? (1 << 20) - 1 : (w < 1 - (1 << 20) ? 1 - (1 << 20) : w);
     }
   }
 
   // `rate`: final learning rate, 1..16 (the step is rate / 1024 in real units).
   void Update(const int32_t* x, int bit, int rate) {
-    // 16 * (1 + 3 * 8192 / (updates + 8192)), in 1/16 units of `rate`.
-    const uint32_t boost = 16 + (48u * 8192u) / (updates_ + 8192u);
+    // 16 * (1 + 3 * 8192 / (updates + 8192)) in 1/16 units of `rate`, recomputed
+    // every 1024 updates.
+    if ((updates_ & 1023) == 0) boost_ = static_cast<int>(16 + (48u * 8192u) / (updates_ + 8192u));
     if (updates_ < (1u << 30)) ++updates_;
-    const int err = (((bit << 12) - p_) * rate * static_cast<int>(boost)) >> 4;
+    const int err = (((bit << 12) - p_) * rate * boost_) >> 4;
     if (err == 0) return;
     TrainWeights(x, weights_.data() + row_, active_, err);
   }
@@ -318,6 +331,7 @@ class Mixer {
   int active_ = 0;
   int p_ = 2048;
   uint32_t updates_ = 0;
+  int boost_ = 64;
 };
 
 // Adaptive probability map: refines a probability given a context by interpolating

@@ -24,13 +24,13 @@ int Bucket(uint32_t length) {
 
 int MatchModel::BucketOf(uint32_t length) { return Bucket(length); }
 
-MatchModel::MatchModel(int history_bits, int index_bits, int min_length)
+MatchModel::MatchModel(int history_bits, int index_bits, int min_length, bool grow_index)
     : history_(size_t{1} << history_bits),
-      index_(size_t{1} << std::min(index_bits, kMinIndexBits)),
+      index_(size_t{1} << (grow_index ? std::min(index_bits, kMinIndexBits) : index_bits)),
       history_mask_((uint32_t{1} << history_bits) - 1),
-      index_mask_((uint32_t{1} << std::min(index_bits, kMinIndexBits)) - 1),
+      index_mask_((uint32_t{1} << (grow_index ? std::min(index_bits, kMinIndexBits) : index_bits)) - 1),
       min_length_(min_length),
-      index_bits_(std::min(index_bits, kMinIndexBits)),
+      index_bits_(grow_index ? std::min(index_bits, kMinIndexBits) : index_bits),
       max_index_bits_(index_bits),
       confidence_(16 * 2 * 256, 1023) {
   // Start each length's confidence from a prior that grows with the length.

@@ -14,7 +14,9 @@ class MatchModel {
  public:
   // History of 2^history_bits bytes, up to 2^index_bits remembered positions (the
   // index starts small and grows with the input).
-  MatchModel(int history_bits, int index_bits, int min_length);
+  // `grow_index`: start the index small and double it as input arrives, else start
+  // at full size (for inputs known to be short).
+  MatchModel(int history_bits, int index_bits, int min_length, bool grow_index = true);
   bool ok() const { return history_.ok() && index_.ok(); }
   // Bytes allocated at the largest size.
   static size_t MaxBytes(int history_bits, int index_bits) {

@@ -183,6 +183,9 @@ bool ProcessOne(const std::string& input, Mode mode, const Options& opt) {
     if (HasSuffix(opt.model, ".gguf")) {  // a transformer's weights file
       co.model.name = "tf";
       co.model.weights_path = opt.model;
+    } else if (HasSuffix(opt.model, ".lmzw")) {  // a primed context-mixing state
+      co.model.name = "cm";
+      co.model.weights_path = opt.model;
     }
     co.model.level = opt.level;
     co.chunk_size = opt.chunk_size;
@@ -201,7 +204,7 @@ bool ProcessOne(const std::string& input, Mode mode, const Options& opt) {
     ProgressBar bar(label, expected, show_progress);
     DecompressOptions dopt;
     dopt.threads = threads;
-    if (HasSuffix(opt.model, ".gguf")) dopt.weights_path = opt.model;
+    if (HasSuffix(opt.model, ".gguf") || HasSuffix(opt.model, ".lmzw")) dopt.weights_path = opt.model;
     dopt.progress = &bar;
     stats = Decompress(in, *sink, dopt);
     bar.Finish();
