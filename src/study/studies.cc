@@ -199,6 +199,19 @@ Result<StudyResult> RunScalingStudy(std::span<const uint8_t> text, const Scaling
   }
 
   for (const BenchDataset& d : sets) {
+    const StudyPoint* best_ngram = nullptr;
+    for (const StudyPoint& p : result.points) {
+      if (p.dataset == d.name && p.model.starts_with("ngram-") &&
+          (best_ngram == nullptr || p.adjusted_rate < best_ngram->adjusted_rate)) {
+        best_ngram = &p;
+      }
+    }
+    if (best_ngram != nullptr) {
+      result.notes.push_back(fmt::format("best n-gram for {}: {} ({} parameters), adjusted rate {:.1f}%", d.name,
+                                         best_ngram->model, best_ngram->parameters, 100 * best_ngram->adjusted_rate));
+    }
+  }
+  for (const BenchDataset& d : sets) {
     const StudyPoint* best = nullptr;
     for (const StudyPoint& p : result.points) {
       if (p.dataset == d.name && (best == nullptr || p.adjusted_rate < best->adjusted_rate)) best = &p;
