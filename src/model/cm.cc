@@ -125,34 +125,33 @@ LevelConfig BaseConfig(int level) {
     case 6:
       return {27, 25, 23, 6,
               {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kOrder5, C::kOrder6,
-               C::kOrder8, C::kWord, C::kWordPair, C::kSparseSkip1, C::kColumn,
-               C::kIndirect1,
+               C::kOrder8, C::kWord, C::kWordPair, C::kWordSkip, C::kSparseSkip1, C::kSparseGap,
                C::kImageNeighbours, C::kImageGradient, C::kImageSmooth, C::kAudioLinear,
                C::kAudioQuadratic},
               true, true, 2, true};
+    // Levels 7-9: the contexts that still pay on text (each one dropped from a larger
+    // set in turn cost bytes), with more memory for larger inputs.
     case 7:
       return {27, 26, 24, 6,
               {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kOrder5, C::kOrder6,
-               C::kOrder7, C::kOrder8, C::kOrder12, C::kWord, C::kWordPair, C::kWordTriple,
-               C::kSparseSkip1, C::kSparseGap, C::kColumn, C::kIndirect1, C::kIndirect2,
+               C::kOrder8, C::kOrder12, C::kWord, C::kWordPair, C::kWordSkip, C::kSparseSkip1,
+               C::kSparseGap, C::kIndirect2,
                C::kImageNeighbours, C::kImageGradient, C::kImageSmooth, C::kAudioLinear,
                C::kAudioQuadratic},
               true, true, 2, true};
     case 8:
       return {28, 26, 24, 6,
               {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kOrder5, C::kOrder6,
-               C::kOrder7, C::kOrder8, C::kOrder12, C::kOrder16, C::kWord, C::kWordPair,
-               C::kWordTriple, C::kWordSkip, C::kSparseSkip1, C::kSparseSkip2, C::kSparseGap,
-               C::kColumn, C::kIndirect1, C::kIndirect2,
+               C::kOrder8, C::kOrder12, C::kOrder16, C::kWord, C::kWordPair, C::kWordSkip,
+               C::kSparseSkip1, C::kSparseGap, C::kIndirect2,
                C::kImageNeighbours, C::kImageGradient, C::kImageSmooth, C::kAudioLinear,
                C::kAudioQuadratic},
               true, true, 2, true};
     default:
       return {29, 27, 25, 6,
               {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kOrder5, C::kOrder6,
-               C::kOrder7, C::kOrder8, C::kOrder12, C::kOrder16, C::kOrder24, C::kWord,
-               C::kWordPair, C::kWordTriple, C::kWordSkip, C::kSparseSkip1, C::kSparseSkip2,
-               C::kSparseGap, C::kSparseWide, C::kColumn, C::kIndirect1, C::kIndirect2,
+               C::kOrder8, C::kOrder12, C::kOrder16, C::kWord, C::kWordPair, C::kWordSkip,
+               C::kSparseSkip1, C::kSparseGap, C::kIndirect2,
                C::kImageNeighbours, C::kImageGradient, C::kImageSmooth, C::kAudioLinear,
                C::kAudioQuadratic},
               true, true, 2, true};

@@ -254,7 +254,8 @@ int CompressMain(int argc, char** argv) {
                "lmzip"};
   app.footer(LevelHelp() +
              "\nSubcommands:\n  lmzip info FILE.lmz...   show a file's model, sizes and chunks\n"
-             "  lmzip bench [options]    the paper's evaluation bench (lmzip bench --help)\n");
+             "  lmzip bench [options]    the paper's evaluation bench (lmzip bench --help)\n"
+             "  lmzip prime -l N -o FILE.lmzw CORPUS...   a primed cm state for -m FILE.lmzw\n");
   app.add_flag("-d,--decompress", opt.decompress, "Decompress");
   bool compress_flag = false;
   app.add_flag("-z,--compress", compress_flag, "Compress (the default)");
@@ -269,7 +270,7 @@ int CompressMain(int argc, char** argv) {
   app.add_option("-T,--threads", opt.threads, "Worker threads (0 = all cores); output is the same for any")
       ->check(CLI::Range(0, 1024));
   app.add_option("-o,--output", opt.output, "Write to this file (one input only)");
-  app.add_option("-m,--model", opt.model, "Model family: cm (default), order0; or FILE.gguf: a transformer (compressing and decompressing)");
+  app.add_option("-m,--model", opt.model, "Model family: cm (default), order0; or FILE.gguf: a transformer, FILE.lmzw: a primed cm state (compressing and decompressing)");
   app.add_option("--chunk-size", opt.chunk_size, "Bytes per independently coded chunk (default by level)")
       ->check(CLI::Range(1u, kMaxChunkSize));
   app.add_option("files", opt.files, "Files to process");
