@@ -11,6 +11,8 @@
 
 #include "codec/model_codec.h"
 #include "codec/registry.h"
+#include "lmzip/container.h"
+#include "lmzip/io.h"
 #include "model/cm.h"
 #include "test_util.h"
 
@@ -215,6 +217,28 @@ TEST(ContextMixingTest, PrimedStateRoundTripsAndHelpsShortInputs) {
   auto hash = ContextMixingWeightsHash(path);
   ASSERT_TRUE(hash.ok());
   EXPECT_NE(*hash, 0u);
+
+  // Through the container: the header names the weights, and decoding needs them.
+  CompressOptions co;
+  co.model = spec;
+  MemorySource raw(chunk);
+  MemorySink lmz;
+  ASSERT_TRUE(Compress(raw, lmz, co).ok());
+  {
+    MemorySource in(lmz.bytes());
+    MemorySink back;
+    const auto missing = Decompress(in, back, DecompressOptions{});
+    ASSERT_FALSE(missing.ok());
+    EXPECT_NE(missing.status().message().find("--model FILE.lmzw"), std::string::npos);
+  }
+  {
+    MemorySource in(lmz.bytes());
+    MemorySink back;
+    DecompressOptions dopt;
+    dopt.weights_path = path;
+    ASSERT_TRUE(Decompress(in, back, dopt).ok());
+    EXPECT_EQ(back.bytes(), chunk);
+  }
   spec.level = 3;
   EXPECT_FALSE(CreateModel(spec).ok());  // primed for another level
 
