@@ -95,7 +95,7 @@ LevelConfig BaseConfig(int level) {
   switch (level) {
     case 1:
       return {22, 22, 20, 7,
-              {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kWord, C::kImageGradient,
+              {C::kOrder2, C::kOrder3, C::kOrder5, C::kWord, C::kImageGradient,
                C::kAudioLinear},
               false, false, 2, false, false};
     case 2:
