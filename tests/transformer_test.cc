@@ -101,9 +101,11 @@ TEST(TransformerModel, MissingOrDamagedWeightsAreErrors) {
 
 // The shipped models compress English well, and the two directions agree.
 TEST(ShippedModels, CompressEnglishText) {
+  int found = 0;
   for (const char* name : {"tf-200k", "tf-800k"}) {
     auto codec = NewTransformerCodec(name);
-    if (!codec.ok()) GTEST_SKIP() << codec.status().ToString();
+    if (!codec.ok()) continue;  // not shipped in this tree
+    ++found;
     std::ifstream in(std::string(LMZIP_TEST_DATA_DIR) + "/moby_chapter1_32k.txt", std::ios::binary);
     std::vector<uint8_t> text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     ASSERT_GE(text.size(), 2048u);
@@ -115,6 +117,7 @@ TEST(ShippedModels, CompressEnglishText) {
     ASSERT_TRUE(unpacked.ok());
     EXPECT_EQ(*unpacked, text);
   }
+  if (found == 0) GTEST_SKIP() << "no models/tf-*.gguf";
 }
 
 }  // namespace
