@@ -3,17 +3,22 @@
 # Idempotent: installs only what is missing. Run as root (or with sudo available).
 #   scripts/install-deps.sh           what the build and the tests need
 #   scripts/install-deps.sh --bench   also the sample corpora's packages and peers
+#   scripts/install-deps.sh --train   also libtorch-dev (about 1 GB), for lmzip-train
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   zlib1g-dev liblzma-dev libzstd-dev libbrotli-dev libbz2-dev libpng-dev libjpeg-dev
   libflac-dev libsndfile1-dev libxxhash-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  gnuplot-nox time qemu-user
+  libsentencepiece-dev gnuplot-nox time qemu-user
 )
-if [ "${1:-}" = "--bench" ]; then
-  packages+=(xz-utils zstd brotli bzip2 zpaq npm pocketsphinx-testdata python3-skimage)
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --bench) packages+=(xz-utils zstd brotli bzip2 zpaq npm pocketsphinx-testdata python3-skimage) ;;
+    --train) packages+=(libtorch-dev) ;;
+    *) echo "unknown option: $arg" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
