@@ -253,9 +253,14 @@ int CompressMain(int argc, char** argv) {
                "With no FILE, or when FILE is -, reads standard input and writes standard output.",
                "lmzip"};
   app.footer(LevelHelp() +
-             "\nSubcommands:\n  lmzip info FILE.lmz...   show a file's model, sizes and chunks\n"
-             "  lmzip bench [options]    the paper's evaluation bench (lmzip bench --help)\n"
-             "  lmzip prime -l N -o FILE.lmzw CORPUS...   a primed cm state for -m FILE.lmzw\n");
+             "\nSubcommands (each has --help):\n"
+             "  lmzip info FILE.lmz...         a file's model, sizes and chunks\n"
+             "  lmzip bench [options]          the paper's Table 1: datasets x compressors\n"
+             "  lmzip bench context|scaling|tokens   the paper's studies, with plots\n"
+             "  lmzip report -o DIR            the bench and studies as a Markdown/HTML report\n"
+             "  lmzip generate [options]       sample text, image rows or audio from any model\n"
+             "  lmzip train [options]          train a byte-level transformer (GGUF)\n"
+             "  lmzip prime -l N -o F.lmzw CORPUS...   a primed cm state for -m F.lmzw\n");
   app.add_flag("-d,--decompress", opt.decompress, "Decompress");
   bool compress_flag = false;
   app.add_flag("-z,--compress", compress_flag, "Compress (the default)");
