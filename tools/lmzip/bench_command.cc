@@ -8,6 +8,7 @@
 
 #include "codec/registry.h"
 #include "commands.h"
+#include "bench/bench_dataset.h"
 #include "data/dataset.h"
 #include "lmzip/bench.h"
 #include "util/progress.h"
@@ -66,13 +67,7 @@ std::vector<std::string> SplitList(const std::string& list) {
 }
 
 lmzip::BenchDataset ToBench(lmzip::Dataset data) {
-  lmzip::BenchDataset d;
-  d.name = std::string(lmzip::ModalityName(data.modality));
-  d.source = std::move(data.source);
-  d.bytes = std::move(data.bytes);
-  if (data.sample_rate != 0) d.sample_rate = data.sample_rate;
-  for (const std::string& w : data.warnings) fmt::print(stderr, "lmzip bench: warning: {}\n", w);
-  return d;
+  return lmzip::ToBenchDataset(std::move(data), "lmzip bench: ");
 }
 
 lmzip::Status WriteFile(const std::string& path, const std::string& text) {
@@ -204,6 +199,7 @@ int BenchMain(int argc, char** argv) {
     return 1;
   }
   fmt::print("{}", lmzip::FormatTable(*report, paper));
+  std::fflush(stdout);  // the table before the file notes on stderr
 
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);

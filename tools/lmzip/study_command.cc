@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "bench/bench_dataset.h"
 #include "data/dataset.h"
 #include "data/files.h"
 #include "study/report.h"
@@ -38,13 +39,7 @@ bool ParseDecimalSize(const std::string& text, uint64_t* out) {
 }
 
 lmzip::BenchDataset ToBench(lmzip::Dataset data) {
-  lmzip::BenchDataset d;
-  d.name = std::string(lmzip::ModalityName(data.modality));
-  d.source = std::move(data.source);
-  d.bytes = std::move(data.bytes);
-  if (data.sample_rate != 0) d.sample_rate = data.sample_rate;
-  for (const std::string& w : data.warnings) fmt::print(stderr, "warning: {}\n", w);
-  return d;
+  return lmzip::ToBenchDataset(std::move(data), "");
 }
 
 // Text, images and audio from the named paths, or from the corpora.
