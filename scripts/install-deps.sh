@@ -14,7 +14,11 @@ packages=(
 )
 for arg in "$@"; do
   case "$arg" in
-    --bench) packages+=(xz-utils zstd brotli bzip2 zpaq npm pocketsphinx-testdata python3-skimage) ;;
+    --bench)
+      packages+=(xz-utils zstd brotli bzip2 zpaq pocketsphinx-testdata python3-skimage)
+      # npm fetches the text and photo corpora; a Node.js from elsewhere already has it.
+      command -v npm >/dev/null || packages+=(npm)
+      ;;
     --train) packages+=(libtorch-dev) ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
