@@ -3,9 +3,11 @@
 // libtorch's forward pass on the same weights.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <fstream>
 
+#include "model/transformer_model.h"
 #include "nn/gguf.h"
 #include "nn/transformer.h"
 #include "train/torch_transformer.h"
@@ -66,6 +68,60 @@ TEST(Trainer, TrainsCheckpointsResumesAndWritesGguf) {
   o.corpus_path = dir + "missing.txt";
   o.resume = false;
   EXPECT_FALSE(Train(o).ok());
+}
+
+// The held-out score is what the coder pays: chunks longer than the model's context
+// follow the coder's sliding window, so the reported bits per byte must equal the
+// ideal code length of the same chunk under lmzip's own predictor.
+TEST(Trainer, ValidationScoresChunksAsTheCoderCodesThem) {
+  const std::string dir = ::testing::TempDir();
+  const std::string corpus = dir + "window-corpus.txt";
+  std::string text;
+  for (int i = 0; i < 300; ++i) {
+    text += "Call me Ishmael. Some years ago, never mind how long precisely, " + std::to_string(i * 7919 % 1000) + ". ";
+  }
+  {
+    std::ofstream out(corpus, std::ios::binary);
+    out << text;
+  }
+  TrainOptions o;
+  o.model = Tiny();  // context 64, so a 512-byte chunk restarts the window many times
+  o.corpus_path = corpus;
+  o.output_path = dir + "window.gguf";
+  o.float16 = false;
+  o.steps = 8;
+  o.batch = 2;
+  o.seq_len = 64;
+  o.final_fraction = 0;
+  o.eval_every = 0;
+  o.eval_chunks = 1;
+  o.eval_chunk_size = 512;
+  o.warmup_steps = 1;
+  o.learning_rate = 1e-2;
+  o.progress = false;
+  auto trained = Train(o);
+  ASSERT_TRUE(trained.ok()) << trained.status().ToString();
+
+  const size_t held_out = static_cast<size_t>(static_cast<double>(text.size()) * o.validation_fraction);
+  const std::string chunk = text.substr(text.size() - held_out, o.eval_chunk_size);
+  auto loaded = LoadTransformer(o.output_path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  auto predictor = std::make_unique<TransformerPredictor>(loaded->model);
+  double bits = 0;
+  std::array<uint32_t, 257> cdf{};
+  for (char ch : chunk) {
+    const auto b = static_cast<uint8_t>(ch);
+    predictor->PredictByte(cdf);
+    double log_p[nn::kVocabSize];
+    nn::LogSoftmax(predictor->last_logits().data(), log_p);
+    bits -= log_p[b] / std::log(2.0);
+    predictor->UpdateByte(b);
+  }
+  const double coder_bpb = bits / static_cast<double>(o.eval_chunk_size);
+  // Same weights, same windows: only float rounding may differ.
+  EXPECT_NEAR(trained->validation_bpb, coder_bpb, 1e-3);
+  // A score that ignored the window (positions past the context) would be far off.
+  EXPECT_LT(trained->validation_bpb, 7.0);
 }
 
 TEST(Trainer, EngineMatchesLibtorchForward) {

@@ -40,6 +40,8 @@ class TransformerPredictor final : public Predictor {
   Granularity granularity() const override { return Granularity::kByte; }
   void PredictByte(std::span<uint32_t, 257> cdf) override;
   void UpdateByte(uint8_t byte) override;
+  // The logits behind the last PredictByte's distribution (for diagnostics and tests).
+  std::span<const float, nn::kVocabSize> last_logits() const { return std::span<const float, nn::kVocabSize>(logits_); }
 
  private:
   std::shared_ptr<const nn::Transformer> model_;

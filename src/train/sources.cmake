@@ -15,7 +15,10 @@ add_executable(lmzip-train tools/lmzip/train_main.cc tools/lmzip/train_command.c
 target_link_libraries(lmzip-train PRIVATE lmzip_train)
 add_dependencies(lmzip lmzip-train)
 if(LMZIP_BUILD_TESTS)
-  add_executable(lmzip_train_tests tests/train_test.cc)
+  # The coder's own transformer predictor, to check that validation scores chunks as
+  # the coder codes them.
+  add_executable(lmzip_train_tests tests/train_test.cc src/model/transformer_model.cc
+                 src/model/predictor.cc src/coder/arithmetic_coder.cc)
   target_link_libraries(lmzip_train_tests PRIVATE lmzip_train GTest::gtest GTest::gtest_main)
   gtest_discover_tests(lmzip_train_tests DISCOVERY_TIMEOUT 120)
 endif()

@@ -47,30 +47,80 @@ void FillSequence(const uint8_t* s, int64_t len, int64_t* input, int64_t* target
   }
 }
 
-// Mean bits per byte over the first `max_chunks` whole chunks of `context` bytes.
-double EvaluateBpb(TorchTransformer& model, const uint8_t* data, size_t size, int max_chunks) {
+// One window of the coder's sliding-context rule (src/model/transformer_model.cc):
+// the model sees `input` and only the targets from `first_scored` on count.
+struct EvalWindow {
+  std::vector<int64_t> input, target;
+  int64_t first_scored = 0;
+  int64_t scored = 0;  // targets that count, from first_scored on
+};
+
+// The windows in which the coder predicts the bytes of one chunk: the first starts at
+// position 0 with input 0; whenever `context` positions are used, the sequence restarts
+// on input 0 followed by the last context/2 - 1 bytes, and goes on with the last byte.
+std::vector<EvalWindow> ChunkWindows(const uint8_t* s, int64_t len, int64_t context) {
+  std::vector<EvalWindow> windows;
+  const int64_t keep = std::max<int64_t>(1, context / 2);
+  int64_t next = 0;  // first byte of the chunk not yet scored
+  while (next < len) {
+    EvalWindow w;
+    // Position j (> 0) has input byte begin+j-1 and predicts byte begin+j; position 0
+    // has input 0. A restart window's first `keep` positions only rebuild the context.
+    const int64_t first_scored = next == 0 ? 0 : keep;
+    const int64_t begin = next - first_scored;
+    w.input.assign(static_cast<size_t>(context), 0);
+    w.target.assign(static_cast<size_t>(context), 0);
+    for (int64_t j = 0; j < context && begin + j < len; ++j) {
+      if (j > 0) w.input[static_cast<size_t>(j)] = s[begin + j - 1];
+      w.target[static_cast<size_t>(j)] = s[begin + j];
+    }
+    w.first_scored = first_scored;
+    w.scored = std::min(context - first_scored, len - next);
+    next += w.scored;
+    windows.push_back(std::move(w));
+  }
+  return windows;
+}
+
+// Mean bits per byte over the first `max_chunks` whole chunks of `chunk_size` bytes,
+// each coded from a fresh state as the coder codes a chunk (with its sliding window
+// when the chunk is longer than the model's context).
+double EvaluateBpb(TorchTransformer& model, const uint8_t* data, size_t size, int max_chunks,
+                   int64_t chunk_size) {
   torch::NoGradGuard guard;
   const int64_t context = model->config.context;
-  int64_t chunks = static_cast<int64_t>(size) / context;
+  if (size == 0) return 0.0;
+  // A held-out part shorter than one chunk is scored as one shorter chunk.
+  chunk_size = std::min<int64_t>(chunk_size, static_cast<int64_t>(size));
+  int64_t chunks = static_cast<int64_t>(size) / chunk_size;
   if (max_chunks > 0) chunks = std::min<int64_t>(chunks, max_chunks);
-  if (chunks == 0) return 0.0;
+  std::vector<EvalWindow> windows;
+  for (int64_t c = 0; c < chunks; ++c) {
+    std::vector<EvalWindow> w = ChunkWindows(data + c * chunk_size, chunk_size, context);
+    std::move(w.begin(), w.end(), std::back_inserter(windows));
+  }
   constexpr int64_t kBatch = 4;
   double total_nats = 0;
-  for (int64_t first = 0; first < chunks; first += kBatch) {
-    const int64_t n = std::min(kBatch, chunks - first);
+  const auto n_windows = static_cast<int64_t>(windows.size());
+  for (int64_t first = 0; first < n_windows; first += kBatch) {
+    const int64_t n = std::min(kBatch, n_windows - first);
     torch::Tensor input = torch::empty({n, context}, torch::kInt64);
     torch::Tensor target = torch::empty({n, context}, torch::kInt64);
+    torch::Tensor mask = torch::zeros({n, context}, torch::kFloat32);
     for (int64_t b = 0; b < n; ++b) {
-      FillSequence(data + (first + b) * context, context, input[b].data_ptr<int64_t>(),
-                   target[b].data_ptr<int64_t>());
+      const EvalWindow& w = windows[static_cast<size_t>(first + b)];
+      std::copy(w.input.begin(), w.input.end(), input[b].data_ptr<int64_t>());
+      std::copy(w.target.begin(), w.target.end(), target[b].data_ptr<int64_t>());
+      float* m = mask[b].data_ptr<float>();
+      for (int64_t j = w.first_scored; j < w.first_scored + w.scored; ++j) m[j] = 1.0f;
     }
     const torch::Tensor logits = model->forward(input);
     const torch::Tensor loss = torch::nn::functional::cross_entropy(
         logits.view({-1, nn::kVocabSize}), target.view({-1}),
-        torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
-    total_nats += loss.item<double>();
+        torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+    total_nats += (loss * mask.view({-1})).sum().item<double>();
   }
-  return total_nats / static_cast<double>(chunks * context) / kLn2;
+  return total_nats / static_cast<double>(chunks * chunk_size) / kLn2;
 }
 
 struct Checkpoint {
@@ -184,7 +234,7 @@ Result<TrainResult> TrainImpl(const TrainOptions& o) {
 
     const bool last = state.step == o.steps;
     const bool eval = o.eval_every > 0 && (state.step % o.eval_every == 0 || last);
-    if (eval) last_valid_bpb = EvaluateBpb(model, valid_data, held_out, o.eval_chunks);
+    if (eval) last_valid_bpb = EvaluateBpb(model, valid_data, held_out, o.eval_chunks, o.eval_chunk_size);
     if (state.step % 10 == 0 || eval || last) {
       const double now = std::chrono::duration<double>(Clock::now() - start).count();
       const double window_secs = std::chrono::duration<double>(Clock::now() - window_start).count();
@@ -225,7 +275,7 @@ Result<TrainResult> TrainImpl(const TrainOptions& o) {
   result.tokens = state.tokens;
   result.final_train_bpb = last_train_bpb;
   result.validation_bpb =
-      o.eval_every > 0 ? last_valid_bpb : EvaluateBpb(model, valid_data, held_out, o.eval_chunks);
+      o.eval_every > 0 ? last_valid_bpb : EvaluateBpb(model, valid_data, held_out, o.eval_chunks, o.eval_chunk_size);
   nn::TrainingInfo info;
   info.corpus = o.corpus_name.empty() ? o.corpus_path : o.corpus_name;
   info.steps = static_cast<uint64_t>(result.steps);

@@ -1,8 +1,9 @@
 // Training of lmzip's byte-level transformers with libtorch on the CPU.
 //
 // The corpus is one byte file: the first (1 - validation_fraction) of it trains, the
-// rest is held out and scored as non-overlapping chunks of `context` bytes, each
-// starting fresh (exactly how the coder sees 2048-byte chunks). Every training
+// rest is held out and scored as non-overlapping chunks of eval_chunk_size bytes, each
+// starting fresh and, where a chunk is longer than the model's context, with the
+// coder's sliding window (exactly how the coder sees 2048-byte chunks). Every training
 // sequence likewise starts at position 0 with input byte 0.
 #pragma once
 
@@ -33,6 +34,7 @@ struct TrainOptions {
   double weight_decay = 0.01;
   int eval_every = 250;
   int eval_chunks = 32;              // held-out chunks scored (0 = the whole held-out part)
+  int64_t eval_chunk_size = 2048;    // bytes per held-out chunk, each coded from a fresh state
   int threads = 1;
   uint64_t seed = 1;
   std::string log_path;              // CSV: step,tokens,train_bpb,validation_bpb,seconds

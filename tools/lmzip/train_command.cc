@@ -22,7 +22,7 @@ int TrainMain(int argc, char** argv) {
   app.add_option("--width", o.model.width, "Embedding width");
   app.add_option("--layers", o.model.layers, "Transformer blocks");
   app.add_option("--heads", o.model.heads, "Attention heads");
-  app.add_option("--context", o.model.context, "Longest sequence in bytes");
+  app.add_option("--context", o.model.context, "Longest sequence in bytes: the model's window; longer inputs slide it (restart on its last half)");
   app.add_option("--steps", o.steps, "Optimiser steps")->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   app.add_option("--batch", o.batch, "Sequences per step at --seq-len")->check(CLI::Range(1, 1 << 16));
   app.add_option("--seq-len", o.seq_len, "Sequence length for most steps")->check(CLI::Range(1, 1 << 16));
@@ -36,6 +36,9 @@ int TrainMain(int argc, char** argv) {
       ->check(CLI::Range(0.0, 0.5));
   app.add_option("--eval-every", o.eval_every, "Steps between validation runs (0 = only at the end)");
   app.add_option("--eval-chunks", o.eval_chunks, "Held-out chunks scored during training");
+  app.add_option("--eval-chunk-size", o.eval_chunk_size,
+                 "Bytes per held-out chunk, coded from a fresh state with the coder's sliding window")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
   app.add_option("--checkpoint", o.checkpoint_path, "Checkpoint path prefix");
   app.add_option("--checkpoint-every", o.checkpoint_every, "Steps between checkpoints");
   app.add_flag("--resume", o.resume, "Continue from --checkpoint");
