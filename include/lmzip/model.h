@@ -40,6 +40,8 @@ class Predictor {
   // included), or nullptr when the model cannot be copied cheaply. Generation uses it
   // to read a bitwise model's whole byte distribution without disturbing the original.
   virtual std::unique_ptr<Predictor> Clone() const { return nullptr; }
+  // Whether Clone() is implemented (it may still return nullptr when memory runs out).
+  virtual bool CanClone() const { return false; }
 };
 
 // Codes one byte with `model` through `coder`: the single path for both directions.

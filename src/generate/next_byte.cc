@@ -19,27 +19,29 @@ namespace {
 
 // Fills out[leaf] with P(path) for every byte below `node` (1..255, the byte tree with
 // a leading 1), where `model` stands at that node having seen the path's bits and
-// `mass` is the path's probability. Consumes `model`.
-void WalkBitTree(std::unique_ptr<Predictor> model, int node, double mass, ByteDistribution& out) {
+// `mass` is the path's probability. Consumes `model`. False when a copy of the model
+// could not be made (out of memory).
+bool WalkBitTree(std::unique_ptr<Predictor> model, int node, double mass, ByteDistribution& out) {
   std::unique_ptr<Predictor> one = node < 128 ? model->Clone() : nullptr;
+  if (node < 128 && one == nullptr) return false;
   const double p1 = model->PredictBit() / 65536.0;
   if (node >= 128) {
     out[static_cast<size_t>((node - 128) * 2)] = mass * (1 - p1);
     out[static_cast<size_t>((node - 128) * 2 + 1)] = mass * p1;
-    return;
+    return true;
   }
   model->UpdateBit(0);
-  WalkBitTree(std::move(model), node * 2, mass * (1 - p1), out);
+  if (!WalkBitTree(std::move(model), node * 2, mass * (1 - p1), out)) return false;
   one->PredictBit();
   one->UpdateBit(1);
-  WalkBitTree(std::move(one), node * 2 + 1, mass * p1, out);
+  return WalkBitTree(std::move(one), node * 2 + 1, mass * p1, out);
 }
 
 }  // namespace
 
 PredictorNextByte::PredictorNextByte(std::string name, std::unique_ptr<Predictor> model)
     : name_(std::move(name)), model_(std::move(model)) {
-  clonable_ = model_->granularity() == Predictor::Granularity::kBit && model_->Clone() != nullptr;
+  clonable_ = model_->granularity() == Predictor::Granularity::kBit && model_->CanClone();
 }
 
 bool PredictorNextByte::has_distribution() const {
@@ -59,8 +61,9 @@ Result<ByteDistribution> PredictorNextByte::Distribution() {
     return Status::NotSupported(name_ + " cannot be cloned, so it gives no whole byte distribution");
   }
   std::unique_ptr<Predictor> walker = model_->Clone();
-  if (walker == nullptr) return Status::NotSupported(name_ + ": clone failed");
-  WalkBitTree(std::move(walker), 1, 1.0, p);
+  if (walker == nullptr || !WalkBitTree(std::move(walker), 1, 1.0, p)) {
+    return Status::IOError(name_ + ": out of memory for a copy of the model");
+  }
   return p;
 }
 

@@ -311,6 +311,7 @@ class ContextMixingModel final : public Predictor {
   }
 
   std::unique_ptr<Predictor> Clone() const override { return Copy(); }
+  bool CanClone() const override { return true; }
 
  private:
   // `p` points into this model's slot table or its empty slot: the same place in `copy`.

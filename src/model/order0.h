@@ -28,6 +28,7 @@ class Order0Model final : public Predictor {
     if (node_ >= 256) node_ = 1;
   }
   std::unique_ptr<Predictor> Clone() const override { return std::make_unique<Order0Model>(*this); }
+  bool CanClone() const override { return true; }
 
  private:
   std::array<uint32_t, 256> probs_{};
