@@ -6,6 +6,7 @@
 #   tests/cli_test.sh path/to/lmzip
 set -u
 LMZIP=$(readlink -f "$1")
+MODELS=$(cd "$(dirname "$0")/.." && pwd)/models
 work=$(mktemp -d)
 trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
 cd "$work"
@@ -86,6 +87,16 @@ mkdir ro && cp text.txt ro/x.txt && chmod 555 ro
 if [ "$(id -u)" != 0 ]; then
   expect_fail "read-only dir" "x.txt.lmz" "$LMZIP" ro/x.txt
   check "read-only: input kept" test -e ro/x.txt
+fi
+
+# Transformers: alone and mixed with cm; decoding needs the same weights file.
+if [ -f "$MODELS/tf-200k.gguf" ]; then
+  head -c 1500 text.txt > short.txt
+  check "tf round trip" sh -c "'$LMZIP' -c -m '$MODELS/tf-200k.gguf' short.txt > tf.lmz && '$LMZIP' -dc -m '$MODELS/tf-200k.gguf' tf.lmz | cmp - short.txt"
+  check "cm+tf round trip" sh -c "'$LMZIP' -2 -c -m 'cm+$MODELS/tf-200k.gguf' short.txt > mix.lmz && '$LMZIP' -dc -m 'cm+$MODELS/tf-200k.gguf' mix.lmz | cmp - short.txt"
+  check "cm+tf info" sh -c "'$LMZIP' info mix.lmz | grep -q 'cm+tf level 2'"
+  expect_fail "cm+tf without weights" "cm+FILE.gguf" "$LMZIP" -dc mix.lmz
+  expect_fail "cm+tf wrong weights" "hash" "$LMZIP" -dc -m "cm+$MODELS/tf-800k.gguf" mix.lmz
 fi
 
 echo "cli: $pass passed, $fail failed"

@@ -37,8 +37,8 @@ TEST(ModelRegistryTest, EveryFamilyPredictsWithinRangeAndRoundTrips) {
     ModelSpec spec;
     spec.name = name;
     spec.level = 1;
-    if (name == "tf") {
-      // The transformer family needs weights: the smallest shipped model.
+    if (name == "tf" || name == "cm+tf") {
+      // The transformer families need weights: the smallest shipped model.
       spec.weights_path = std::string(LMZIP_TEST_DATA_DIR) + "/../../models/tf-200k.gguf";
     }
     auto created = CreateModel(spec);

@@ -99,6 +99,46 @@ TEST(TransformerModel, MissingOrDamagedWeightsAreErrors) {
   EXPECT_FALSE(CreateModel(ModelSpec{"tf", 1, bad}).ok());
 }
 
+// cm+tf: the context-mixing model and a transformer mixed bit by bit round-trips,
+// records the transformer's hash, and refuses to start without weights.
+TEST(MixedModel, RoundTripsThroughTheModelCodec) {
+  const std::string path = WriteTinyModel(64);
+  const ModelSpec spec{"cm+tf", 2, path};
+  for (size_t n : {0, 1, 63, 64, 65, 300}) {
+    const std::vector<uint8_t> data = Text(n);
+    std::vector<uint8_t> code;
+    ASSERT_TRUE(EncodeWithModel(spec, data, &code).ok()) << n;
+    std::vector<uint8_t> back(n);
+    ASSERT_TRUE(DecodeWithModel(spec, code, n, back.data()).ok()) << n;
+    EXPECT_EQ(back, data) << n;
+  }
+  EXPECT_FALSE(CreateModel(ModelSpec{"cm+tf", 2, ""}).ok());
+  EXPECT_FALSE(CreateModel(ModelSpec{"cm+tf", 2, "/nonexistent/model.gguf"}).ok());
+}
+
+// With a trained transformer, the mix codes a 2048-byte chunk of English smaller
+// than the context-mixing model alone does, and no worse than the transformer alone.
+TEST(MixedModel, ShippedModelHelpsTheContextMixingModel) {
+  const std::string models = DefaultModelsDir();
+  const std::string path = models + "/tf-200k.gguf";
+  if (!std::ifstream(path).good()) GTEST_SKIP() << "no " << path;
+  std::ifstream in(std::string(LMZIP_TEST_DATA_DIR) + "/moby_chapter1_32k.txt", std::ios::binary);
+  std::vector<uint8_t> text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GE(text.size(), 4096u);
+  text.erase(text.begin(), text.begin() + 2048);
+  text.resize(2048);
+  auto size_with = [&](const ModelSpec& spec) {
+    std::vector<uint8_t> code;
+    EXPECT_TRUE(EncodeWithModel(spec, text, &code).ok());
+    return code.size();
+  };
+  const size_t cm = size_with(ModelSpec{"cm", 6, ""});
+  const size_t tf = size_with(ModelSpec{"tf", 6, path});
+  const size_t mixed = size_with(ModelSpec{"cm+tf", 6, path});
+  EXPECT_LT(mixed, cm);
+  EXPECT_LT(mixed, tf + tf / 50);
+}
+
 // The shipped models compress English well, and the two directions agree.
 TEST(ShippedModels, CompressEnglishText) {
   int found = 0;

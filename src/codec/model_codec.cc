@@ -42,6 +42,7 @@ Status DecodeWithModel(const ModelSpec& spec, std::span<const uint8_t> code,
 }
 
 std::string ModelCodec::name() const {
+  if (!name_.empty()) return name_;
   return "lmzip-" + spec_.name + "-" + std::to_string(spec_.level);
 }
 

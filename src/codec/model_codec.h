@@ -11,6 +11,9 @@ namespace lmzip {
 class ModelCodec final : public Codec {
  public:
   explicit ModelCodec(ModelSpec spec) : spec_(std::move(spec)) {}
+  // A codec named `name` whose model brings `parameters` trained parameters.
+  ModelCodec(ModelSpec spec, std::string name, uint64_t parameters)
+      : spec_(std::move(spec)), name_(std::move(name)), parameters_(parameters) {}
 
   std::string name() const override;
   Result<std::vector<uint8_t>> Compress(std::span<const uint8_t> input) const override;
@@ -18,9 +21,13 @@ class ModelCodec final : public Codec {
                                           size_t original_size) const override;
 
   const ModelSpec& spec() const { return spec_; }
+  // Trained parameters the model brings (a transformer's), for the adjusted rate.
+  uint64_t parameter_count() const override { return parameters_; }
 
  private:
   ModelSpec spec_;
+  std::string name_;  // lmzip-<model>-<level> when empty
+  uint64_t parameters_ = 0;
 };
 
 class ProgressBar;

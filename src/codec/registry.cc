@@ -51,6 +51,22 @@ Result<std::unique_ptr<Codec>> CreateCodec(std::string_view name, const CodecOpt
     if (options.sample_rate == 0) return Status::InvalidArgument("flac: sample rate must be > 0");
     return NewFlacCodec(options.sample_rate);
   }
+  if (const size_t plus = name.find("+cm-"); name.starts_with("tf-") && plus != std::string_view::npos) {
+    // "tf-200k+cm-6": models/tf-200k.gguf mixed with the level-6 context-mixing model.
+    ModelSpec spec;
+    spec.name = "cm+tf";
+    const std::string_view level = name.substr(plus + 4);
+    const auto [end, ec] = std::from_chars(level.data(), level.data() + level.size(), spec.level);
+    if (ec != std::errc() || end != level.data() + level.size()) {
+      return Status::InvalidArgument("codec '" + std::string(name) + "' must be tf-<shape>+cm-<level>");
+    }
+    spec.weights_path = DefaultModelsDir() + "/" + std::string(name.substr(0, plus)) + ".gguf";
+    LMZIP_ASSIGN_OR_RETURN(LoadedTransformer loaded, LoadTransformer(spec.weights_path));
+    LMZIP_ASSIGN_OR_RETURN(std::unique_ptr<Predictor> probe, CreateModel(spec));
+    (void)probe;
+    return std::unique_ptr<Codec>(std::make_unique<ModelCodec>(std::move(spec), std::string(name),
+                                                                loaded.model->parameter_count()));
+  }
   if (name.starts_with("tf-")) {  // models/tf-<shape>.gguf, or under $LMZIP_MODELS_DIR
     LMZIP_ASSIGN_OR_RETURN(std::unique_ptr<TransformerCodec> codec,
                            NewTransformerCodec(std::string(name)));
@@ -93,7 +109,7 @@ std::vector<std::string> DefaultBenchCodecNames() {
 }
 
 bool CountsHeaderOnce(std::string_view name) {
-  return !name.starts_with(kModelPrefix) && !name.starts_with("tf-");
+  return !name.starts_with(kModelPrefix) && !name.starts_with("tf-");  // tf-*+cm-* too
 }
 
 }  // namespace lmzip

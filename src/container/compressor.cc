@@ -109,13 +109,14 @@ Status CheckModel(const format::Header& h, const std::string& weights_path) {
     return Status::Ok();
   }
   if (h.weights_hash != 0) {
-    if (h.model_name != "tf") {
+    if (h.model_name != "tf" && h.model_name != "cm+tf") {
       return Status::NotSupported("file needs a weights file for model '" + h.model_name + "'");
     }
     const std::string want = fmt::format("{:016x}", h.weights_hash);
     if (weights_path.empty()) {
       return Status::InvalidArgument("file was made with transformer weights " + want +
-                                     ": give that weights file with --model FILE.gguf");
+                                     (h.model_name == "cm+tf" ? ": give that weights file with -m cm+FILE.gguf"
+                                                              : ": give that weights file with --model FILE.gguf"));
     }
     LMZIP_ASSIGN_OR_RETURN(LoadedTransformer weights, LoadTransformer(weights_path));
     if (weights.hash != h.weights_hash) {
@@ -151,7 +152,7 @@ Result<CompressStats> CompressImpl(ByteSource& in, ByteSink& out, const Compress
   header.model_name = spec.name;
   header.model_level = static_cast<uint8_t>(spec.level);
   header.model_version = static_cast<uint16_t>(ModelVersion(spec.name));
-  if (spec.name == "tf") {
+  if (spec.name == "tf" || spec.name == "cm+tf") {
     LMZIP_ASSIGN_OR_RETURN(LoadedTransformer weights, LoadTransformer(spec.weights_path));
     header.weights_hash = weights.hash;
   }

@@ -180,7 +180,11 @@ bool ProcessOne(const std::string& input, Mode mode, const Options& opt) {
     ProgressBar bar(label, in.size().value_or(0), show_progress);
     CompressOptions co;
     co.model.name = opt.model;
-    if (HasSuffix(opt.model, ".gguf")) {  // a transformer's weights file
+    if (opt.model.starts_with("cm+") && HasSuffix(opt.model, ".gguf")) {
+      // the context-mixing model mixed with a transformer
+      co.model.name = "cm+tf";
+      co.model.weights_path = opt.model.substr(3);
+    } else if (HasSuffix(opt.model, ".gguf")) {  // a transformer's weights file
       co.model.name = "tf";
       co.model.weights_path = opt.model;
     } else if (HasSuffix(opt.model, ".lmzw")) {  // a primed context-mixing state
@@ -204,7 +208,9 @@ bool ProcessOne(const std::string& input, Mode mode, const Options& opt) {
     ProgressBar bar(label, expected, show_progress);
     DecompressOptions dopt;
     dopt.threads = threads;
-    if (HasSuffix(opt.model, ".gguf") || HasSuffix(opt.model, ".lmzw")) dopt.weights_path = opt.model;
+    if (HasSuffix(opt.model, ".gguf") || HasSuffix(opt.model, ".lmzw")) {
+      dopt.weights_path = opt.model.starts_with("cm+") ? opt.model.substr(3) : opt.model;
+    }
     dopt.progress = &bar;
     stats = Decompress(in, *sink, dopt);
     bar.Finish();
@@ -275,7 +281,7 @@ int CompressMain(int argc, char** argv) {
   app.add_option("-T,--threads", opt.threads, "Worker threads (0 = all cores); output is the same for any")
       ->check(CLI::Range(0, 1024));
   app.add_option("-o,--output", opt.output, "Write to this file (one input only)");
-  app.add_option("-m,--model", opt.model, "Model family: cm (default), order0; or FILE.gguf: a transformer, FILE.lmzw: a primed cm state (compressing and decompressing)");
+  app.add_option("-m,--model", opt.model, "Model family: cm (default), order0; or FILE.gguf: a transformer, cm+FILE.gguf: cm mixed with a transformer, FILE.lmzw: a primed cm state (compressing and decompressing)");
   app.add_option("--chunk-size", opt.chunk_size, "Bytes per independently coded chunk (default by level)")
       ->check(CLI::Range(1u, kMaxChunkSize));
   app.add_option("files", opt.files, "Files to process");
