@@ -20,8 +20,10 @@ class MixedModel final : public Predictor {
  public:
   MixedModel(std::unique_ptr<Predictor> cm, std::unique_ptr<TransformerPredictor> tf)
       : cm_(std::move(cm)), tf_(std::move(tf)) {
-    // Starts as the context-mixing model alone; the transformer earns its weight.
-    for (auto& w : weights_) w = {65536, 0, 0};
+    // A trained transformer predicts well from the first byte, where cm knows
+    // nothing yet: it starts with the larger weight (the weights sum to more than 1,
+    // so two models that agree make a confident vote) and the mixer takes it from there.
+    for (auto& w : weights_) w = {kStartWeightCm, kStartWeightTf, 0};
   }
   Granularity granularity() const override { return Granularity::kBit; }
 
@@ -56,6 +58,9 @@ class MixedModel final : public Predictor {
   }
 
  private:
+  static constexpr int32_t kStartWeightCm = 65536 / 2;
+  static constexpr int32_t kStartWeightTf = 65536 * 3 / 4;
+
   // The transformer's 12-bit P(next bit = 1) given the bits of the byte so far: the
   // mass of the bytes below the node's 1-branch over the mass below the node.
   int TransformerBit() const {
