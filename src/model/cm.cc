@@ -78,8 +78,7 @@ struct LevelConfig {
   bool many_selectors;    // four first-layer mixer contexts instead of one
   int mixer_rate;         // mixer learning rate (1..64)
   bool order2_apm;        // hashed order-2 APM stage
-  bool order1_apm = true;  // order-1 APM stage
-  bool order0_apm = true;  // order-0 APM stage
+  bool order1_apm = true;  // APM stages (order 0 and 1 without order2_apm; none when false)
   int level = 0;
   bool grow_match_index = true;  // false when the input's size is known
 };
@@ -98,7 +97,7 @@ LevelConfig BaseConfig(int level) {
     case 1:
       return {22, 22, 20, 7,
               {C::kOrder2, C::kOrder4, C::kWord, C::kImageGradient, C::kAudioLinear},
-              false, false, 2, false, false, false};
+              false, false, 2, false, false};
     case 2:
       return {23, 22, 20, 7,
               {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kOrder6, C::kWord,
@@ -400,16 +399,16 @@ class ContextMixingModel final : public Predictor {
 
     // APM stages, each fed the mixer's stretched output; averaged in the 16-bit domain.
     const int p_mix = cm::Squash16(st);
-    if (!config_.order0_apm) return static_cast<uint32_t>(std::clamp(p_mix, 1, 65535));
-    const int p_a0 = apm_order0_.P(st, c0_);
     int p;
-    if (!config_.order1_apm) {
-      p = (p_mix + p_a0) >> 1;
-    } else if (const int p_a1 = apm_order1_.P(st, c0_ | c1_ << 8); config_.order2_apm) {
+    if (config_.order2_apm) {
+      // The order-1 and order-2 maps leave an order-0 one nothing to add.
+      const int p_a1 = apm_order1_.P(st, c0_ | c1_ << 8);
       const int p_a2 = apm_order2_.P(st, Order2ApmContext());
-      p = (p_mix + p_a0 + 3 * p_a1 + 3 * p_a2) >> 3;
+      p = (2 * p_mix + 3 * p_a1 + 3 * p_a2) >> 3;
+    } else if (config_.order1_apm) {
+      p = (2 * p_mix + apm_order0_.P(st, c0_) + apm_order1_.P(st, c0_ | c1_ << 8)) >> 2;
     } else {
-      p = (2 * p_mix + p_a0 + p_a1 * 1) >> 2;
+      p = p_mix;  // level 1: the mixer alone
     }
     return static_cast<uint32_t>(std::clamp(p, 1, 65535));
   }
@@ -434,8 +433,10 @@ class ContextMixingModel final : public Predictor {
       for (int s = 0; s < selectors_; ++s) layer1_[s].Update(inputs_.data(), bit, rate);
       layer2_.Update(layer1_out_.data(), bit, 1);
     }
-    if (config_.order0_apm) apm_order0_.Update(bit);
-    if (config_.order1_apm) apm_order1_.Update(bit);
+    if (config_.order1_apm) {
+      if (!config_.order2_apm) apm_order0_.Update(bit);
+      apm_order1_.Update(bit);
+    }
     if (config_.order2_apm) apm_order2_.Update(bit);
 
     c0_ = (c0_ << 1) | bit;
@@ -893,7 +894,7 @@ size_t ContextMixingMemory(int level) {
   size_t bytes = SlotTable::MaxBytes(size_t{1} << c.table_bits);
   bytes += MatchModel::MaxBytes(c.history_bits, c.match_index_bits);
   bytes += size_t{1} << c.history_bits;              // context history
-  if (c.order0_apm) bytes += 256 * 33 * 2;
+  bytes += 256 * 33 * 2;                             // order-0 APM
   if (c.order1_apm) bytes += 65536 * 33 * 2;
   if (c.order2_apm) bytes += (size_t{1} << kOrder2ApmBits) * 33 * 2;
   bytes += cm::PaddedInputs16(inputs) * 2 * (c.many_selectors ? (16 * 8 + 256 + 256 * 8 + 100) : 16 * 256);
