@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "lmzip/container.h"
 #include "lmzip/io.h"
 #include "model/cm.h"
+#include "model/cm_components.h"
 #include "test_util.h"
 
 namespace lmzip {
@@ -74,6 +76,26 @@ std::vector<Input> Inputs() {
   };
 }
 
+TEST(ContextMixingTest, MixerKernelsAgreeWithTheScalarReference) {
+  if (!cm::HaveAvx2()) GTEST_SKIP() << "no AVX2 on this CPU";
+  std::mt19937 rng(7);
+  for (int round = 0; round < 200; ++round) {
+    const int n = 16 * (1 + round % 5);
+    std::vector<int16_t> x(n), w(n);
+    for (int i = 0; i < n; ++i) {
+      // Extremes included: |x| up to 2047, any weight.
+      x[i] = static_cast<int16_t>(static_cast<int>(rng() % 4095) - 2047);
+      w[i] = static_cast<int16_t>(rng());
+    }
+    ASSERT_EQ(cm::DotProduct16Avx2(x.data(), w.data(), n), cm::DotProduct16Scalar(x.data(), w.data(), n));
+    const int err = static_cast<int>(rng() % 65535) - 32767;
+    std::vector<int16_t> w_avx = w, w_scalar = w;
+    cm::TrainWeights16Avx2(x.data(), w_avx.data(), n, err);
+    cm::TrainWeights16Scalar(x.data(), w_scalar.data(), n, err);
+    ASSERT_EQ(w_avx, w_scalar) << "err " << err;
+  }
+}
+
 TEST(ContextMixingTest, RoundTripsEveryInputAtEveryLevel) {
   const std::vector<Input> inputs = Inputs();
   for (int level = 1; level <= 9; ++level) {
@@ -112,7 +134,7 @@ TEST(ContextMixingTest, CompressesEnglishText) {
   const size_t order0 = Encode(1, text, "order0").size();
   const size_t fast = Encode(1, text).size();
   const size_t strong = Encode(9, text).size();
-  EXPECT_LT(fast, 11800u);
+  EXPECT_LT(fast, 11900u);  // level 1 trades ~1% for speed
   EXPECT_LT(strong, 11600u);
   EXPECT_LT(fast * 3, order0 * 2);
 }

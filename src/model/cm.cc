@@ -30,6 +30,7 @@ using cm::Apm;
 using cm::BitHistory;
 using cm::MatchModel;
 using cm::Mixer;
+using cm::Mixer16;
 using cm::SlotTable;
 using cm::StateMap;
 using cm::Stretch;
@@ -77,7 +78,7 @@ struct LevelConfig {
   bool many_selectors;    // four first-layer mixer contexts instead of one
   int mixer_rate;         // mixer learning rate (1..64)
   bool order2_apm;        // hashed order-2 APM stage
-  bool order1_apm = true;  // order-1 APM stage
+  bool order1_apm = true;  // APM stages (order 0 and 1 without order2_apm; none when false)
   int level = 0;
   bool grow_match_index = true;  // false when the input's size is known
 };
@@ -95,8 +96,7 @@ LevelConfig BaseConfig(int level) {
   switch (level) {
     case 1:
       return {22, 22, 20, 7,
-              {C::kOrder2, C::kOrder3, C::kOrder5, C::kWord, C::kImageGradient,
-               C::kAudioLinear},
+              {C::kOrder2, C::kOrder4, C::kWord, C::kImageGradient, C::kAudioLinear},
               false, false, 2, false, false};
     case 2:
       return {23, 22, 20, 7,
@@ -161,6 +161,7 @@ LevelConfig BaseConfig(int level) {
 LevelConfig ConfigFor(int level) {
   level = std::clamp(level, 1, 9);
   LevelConfig c = BaseConfig(level);
+
   c.level = level;
   return c;
 }
@@ -196,7 +197,7 @@ constexpr std::array<int, 6> kStrideCandidates = {32, 64, 128, 256, 512, 1024};
 int Log2Bucket(int v) { return v == 0 ? 0 : 32 - __builtin_clz(static_cast<unsigned>(v)); }
 constexpr int kMaxContexts = 28;
 constexpr int kSharedInputs = MatchModel::kInputs + 2;
-constexpr int kMaxInputs = cm::PaddedInputs(2 * kMaxContexts + kSharedInputs);
+constexpr int kMaxInputs = cm::PaddedInputs16(2 * kMaxContexts + kSharedInputs);
 
 class ContextMixingModel final : public Predictor {
  public:
@@ -230,7 +231,7 @@ class ContextMixingModel final : public Predictor {
       }
     }
     // Weights start summing to 2: a confident vote of agreeing inputs.
-    const int init = 2 * 65536 / num_inputs_;
+    const int init = 2 * Mixer16::kOne / num_inputs_;
     if (config_.many_selectors) {
       selectors_ = 4;
       layer1_.emplace_back(num_inputs_, 16 * 8, init);   // match length x bit position
@@ -260,7 +261,7 @@ class ContextMixingModel final : public Predictor {
     if (Archive::kLoading && history_.size() != history_size) return ar.Fail("history size disagrees");
     order0_.Serialize(ar);
     ar.Vector(state_maps_, state_maps_.size());
-    for (Mixer& m : layer1_) m.Serialize(ar);
+    for (Mixer16& m : layer1_) m.Serialize(ar);
     layer2_.Serialize(ar);
     apm_order0_.Serialize(ar);
     apm_order1_.Serialize(ar);
@@ -347,34 +348,40 @@ class ContextMixingModel final : public Predictor {
   uint32_t PredictBit() override {
     // Inputs: the match model, order 0 and a bias, then the contexts (text contexts
     // first, signal contexts last, so that the active inputs are a prefix).
-    int32_t* x = inputs_.data();
-    match_.Predict(c0_, bit_pos_, x);
-    x[MatchModel::kInputs] = Stretch(order0_.P(c0_));
+    int16_t* x = inputs_.data();
+    int match_inputs[MatchModel::kInputs];
+    match_.Predict(c0_, bit_pos_, match_inputs);
+    for (int i = 0; i < MatchModel::kInputs; ++i) x[i] = static_cast<int16_t>(match_inputs[i]);
+    x[MatchModel::kInputs] = static_cast<int16_t>(Stretch(order0_.P(c0_)));
     x[MatchModel::kInputs + 1] = 256;
     int n = kSharedInputs;
-    known_ = 0;
+    int known = 0;
     const int num_contexts = active_contexts_;
     const int node = NibbleNode();
     const uint32_t* maps = state_maps_.data();
+    uint8_t* const* bases = slot_base_.data();
+    uint8_t** slots = slot_.data();
     if (inputs_per_context_ == 2) {
-      for (int i = 0; i < num_contexts; ++i) {
-        uint8_t* slot = slot_base_[i] + node;
-        slot_[i] = slot;
+      for (int i = 0; i < num_contexts; ++i, maps += 256) {
+        uint8_t* slot = bases[i] + node;
+        slots[i] = slot;
         const uint8_t state = *slot;
-        const int p = static_cast<int>(maps[i * 256 + state] >> 20);
-        x[n++] = Stretch(p);
-        x[n++] = state == 0 ? 0 : (p - 2048) >> 1;
-        known_ += state != 0;
+        const int p = static_cast<int>(maps[state] >> 20);
+        x[n] = static_cast<int16_t>(Stretch(p));
+        x[n + 1] = static_cast<int16_t>(state == 0 ? 0 : (p - 2048) >> 1);
+        n += 2;
+        known += state != 0;
       }
     } else {
-      for (int i = 0; i < num_contexts; ++i) {
-        uint8_t* slot = slot_base_[i] + node;
-        slot_[i] = slot;
+      for (int i = 0; i < num_contexts; ++i, maps += 256) {
+        uint8_t* slot = bases[i] + node;
+        slots[i] = slot;
         const uint8_t state = *slot;
-        x[n++] = Stretch(static_cast<int>(maps[i * 256 + state] >> 20));
-        known_ += state != 0;
+        x[n++] = static_cast<int16_t>(Stretch(static_cast<int>(maps[state] >> 20)));
+        known += state != 0;
       }
     }
+    known_ = known;
     const int active = n;
 
     const int match_bucket = match_.LengthBucket();
@@ -392,15 +399,16 @@ class ContextMixingModel final : public Predictor {
 
     // APM stages, each fed the mixer's stretched output; averaged in the 16-bit domain.
     const int p_mix = cm::Squash16(st);
-    const int p_a0 = apm_order0_.P(st, c0_);
     int p;
-    if (!config_.order1_apm) {
-      p = (p_mix + p_a0) >> 1;
-    } else if (const int p_a1 = apm_order1_.P(st, c0_ | c1_ << 8); config_.order2_apm) {
+    if (config_.order2_apm) {
+      // The order-1 and order-2 maps leave an order-0 one nothing to add.
+      const int p_a1 = apm_order1_.P(st, c0_ | c1_ << 8);
       const int p_a2 = apm_order2_.P(st, Order2ApmContext());
-      p = (p_mix + p_a0 + 3 * p_a1 + 3 * p_a2) >> 3;
+      p = (2 * p_mix + 3 * p_a1 + 3 * p_a2) >> 3;
+    } else if (config_.order1_apm) {
+      p = (2 * p_mix + apm_order0_.P(st, c0_) + apm_order1_.P(st, c0_ | c1_ << 8)) >> 2;
     } else {
-      p = (2 * p_mix + p_a0 + p_a1 * 1) >> 2;
+      p = p_mix;  // level 1: the mixer alone
     }
     return static_cast<uint32_t>(std::clamp(p, 1, 65535));
   }
@@ -408,10 +416,13 @@ class ContextMixingModel final : public Predictor {
   void UpdateBit(int bit) override {
     const auto& next = BitHistory().next;
     uint32_t* maps = state_maps_.data();
-    for (int i = 0; i < active_contexts_; ++i) {
-      const uint8_t state = *slot_[i];
-      StateMap::Adapt(maps[i * 256 + state], bit, 1023);
-      *slot_[i] = next[state][bit];
+    uint8_t* const* slots = slot_.data();
+    const int num_contexts = active_contexts_;
+    for (int i = 0; i < num_contexts; ++i, maps += 256) {
+      uint8_t* slot = slots[i];
+      const uint8_t state = *slot;
+      StateMap::Adapt(maps[state], bit, 1023);
+      *slot = next[state][bit];
     }
     match_.Update(bit);
     order0_.Update(bit);
@@ -422,8 +433,10 @@ class ContextMixingModel final : public Predictor {
       for (int s = 0; s < selectors_; ++s) layer1_[s].Update(inputs_.data(), bit, rate);
       layer2_.Update(layer1_out_.data(), bit, 1);
     }
-    apm_order0_.Update(bit);
-    if (config_.order1_apm) apm_order1_.Update(bit);
+    if (config_.order1_apm) {
+      if (!config_.order2_apm) apm_order0_.Update(bit);
+      apm_order1_.Update(bit);
+    }
     if (config_.order2_apm) apm_order2_.Update(bit);
 
     c0_ = (c0_ << 1) | bit;
@@ -457,7 +470,7 @@ class ContextMixingModel final : public Predictor {
 
  private:
   void PrefetchApms() {
-    apm_order1_.Prefetch(c0_ | c1_ << 8);
+    if (config_.order1_apm) apm_order1_.Prefetch(c0_ | c1_ << 8);
     if (config_.order2_apm) apm_order2_.Prefetch(Order2ApmContext());
   }
   size_t Order2ApmContext() const { return (c0_ ^ order2_apm_hash_) & ((1u << kOrder2ApmBits) - 1); }
@@ -566,7 +579,9 @@ class ContextMixingModel final : public Predictor {
     for (int i = 0; i < active_contexts_; ++i) {
       context_hash_[i] = ContextHash(ContextValue(config_.contexts[i]), i);
     }
-    order2_apm_hash_ = static_cast<uint32_t>(Finalize(c8_ & 0xffffff)) & ((1u << kOrder2ApmBits) - 256);
+    if (config_.order2_apm) {
+      order2_apm_hash_ = static_cast<uint32_t>(Finalize(c8_ & 0xffffff)) & ((1u << kOrder2ApmBits) - 256);
+    }
     slots_.MaybeGrow();
     FindSlots(1);
     PrefetchApms();
@@ -661,7 +676,7 @@ class ContextMixingModel final : public Predictor {
   StateMap order0_;
   // Per context, 256 entries (one per bit-history state): StateMap::Adapt entries.
   std::vector<uint32_t> state_maps_;
-  std::vector<Mixer> layer1_;
+  std::vector<Mixer16> layer1_;
   Mixer layer2_;
   Apm apm_order0_;
   Apm apm_order1_;
@@ -677,7 +692,7 @@ class ContextMixingModel final : public Predictor {
   int num_inputs_ = 0;
   int known_ = 0;
   int mixer_st_ = 0;
-  std::array<int32_t, kMaxInputs> inputs_{};
+  alignas(32) std::array<int16_t, kMaxInputs> inputs_{};
   std::array<int32_t, 8> layer1_out_{};  // 4 used, zero-padded
   std::array<uint64_t, kMaxContexts> context_hash_{};
   std::array<uint8_t*, kMaxContexts> slot_base_{};
@@ -882,7 +897,7 @@ size_t ContextMixingMemory(int level) {
   bytes += 256 * 33 * 2;                             // order-0 APM
   if (c.order1_apm) bytes += 65536 * 33 * 2;
   if (c.order2_apm) bytes += (size_t{1} << kOrder2ApmBits) * 33 * 2;
-  bytes += inputs * 4 * (c.many_selectors ? (16 * 8 + 256 + 256 * 8 + 100) : 16 * 256);
+  bytes += cm::PaddedInputs16(inputs) * 2 * (c.many_selectors ? (16 * 8 + 256 + 256 * 8 + 100) : 16 * 256);
   bytes += contexts * 256 * 4 + 65536 * 2;
   return bytes;
 }

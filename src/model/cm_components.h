@@ -34,6 +34,10 @@ class ZeroBlock {
 
   void* data() const { return data_; }
   size_t bytes() const { return bytes_; }
+  // Enlarges the block to at least `bytes`, keeping its contents; the new bytes are
+  // zero. Pointers into the block are invalidated. False when out of memory (the
+  // block is then unchanged).
+  bool Grow(size_t bytes);
 
  private:
   void Release();
@@ -61,6 +65,14 @@ class ZeroArray {
   ZeroArray(ZeroArray&&) noexcept = default;
   ZeroArray& operator=(ZeroArray&&) noexcept = default;
   bool ok() const { return ok_; }
+  // Enlarges the array to `n` elements, keeping the first size() and zeroing the
+  // rest. False when out of memory (the array is then unchanged).
+  bool Grow(size_t n) {
+    if (n <= size_) return true;
+    if (!block_.Grow(n * sizeof(T))) return false;
+    size_ = n;
+    return true;
+  }
   T* data() { return static_cast<T*>(block_.data()); }
   const T* data() const { return static_cast<const T*>(block_.data()); }
   size_t size() const { return size_; }
@@ -216,31 +228,35 @@ class SlotTable {
     if (bucket_bits_ >= max_bucket_bits_ || used_ * 2 < (bucket_mask_ + 1) * kSlotsPerBucket) {
       return;
     }
-    ZeroArray<uint8_t> new_table(size_t{128} << bucket_bits_);
-    ZeroArray<uint16_t> new_side((size_t{2} << bucket_bits_) * kSlotsPerBucket);
-    if (!new_table.ok() || !new_side.ok()) {
+    // In place: bucket b's slots stay in b or move to b + old_buckets, by the next
+    // hash bit, keeping their order; the upper half starts zero.
+    const size_t old_buckets = bucket_mask_ + 1;
+    const int old_bits = bucket_bits_;
+    if (!table_.Grow(size_t{128} << old_bits) ||
+        !side_.Grow((size_t{2} << old_bits) * kSlotsPerBucket)) {
       max_bucket_bits_ = bucket_bits_;  // stay at this size
       return;
     }
-    ZeroArray<uint8_t> old_table = std::move(table_);
-    ZeroArray<uint16_t> old_side = std::move(side_);
-    const size_t old_buckets = bucket_mask_ + 1;
-    const int old_bits = bucket_bits_;
-    table_ = std::move(new_table);
-    side_ = std::move(new_side);
     bucket_bits_ = old_bits + 1;
     bucket_mask_ = (size_t{1} << bucket_bits_) - 1;
+    uint8_t* table = table_.data();
+    uint16_t* sides = side_.data();
     for (size_t b = 0; b < old_buckets; ++b) {
       int filled[2] = {0, 0};
       for (int i = 0; i < kSlotsPerBucket; ++i) {
-        const uint8_t* slot = old_table.data() + b * 64 + i * kSlotBytes;
+        uint8_t* slot = table + b * 64 + i * kSlotBytes;
         if (slot[1] == 0) continue;
-        const uint16_t side = old_side[b * kSlotsPerBucket + i];
+        const uint16_t side = sides[b * kSlotsPerBucket + i];
         const int high = (side >> (old_bits - kMinBucketBits)) & 1;
         const size_t nb = b | (static_cast<size_t>(high) << old_bits);
-        std::memcpy(table_.data() + nb * 64 + filled[high] * kSlotBytes, slot, kSlotBytes);
-        side_[nb * kSlotsPerBucket + filled[high]] = side;
+        uint8_t* to = table + nb * 64 + filled[high] * kSlotBytes;
+        if (to != slot) std::memcpy(to, slot, kSlotBytes);
+        sides[nb * kSlotsPerBucket + filled[high]] = side;
         ++filled[high];
+      }
+      for (int i = filled[0]; i < kSlotsPerBucket; ++i) {
+        std::memset(table + b * 64 + i * kSlotBytes, 0, kSlotBytes);
+        sides[b * kSlotsPerBucket + i] = 0;
       }
     }
   }
@@ -275,26 +291,79 @@ void TrainWeights(const int32_t* x, int32_t* w, int n, int err);
 // Inputs of a mixer are read in groups of 8: callers pad them with zeros.
 inline constexpr int PaddedInputs(int n) { return (n + 7) & ~7; }
 
+// 16-bit kernels of the first mixer layer. The AVX2 and the scalar versions compute
+// exactly the same values; the plain names pick one by the CPU.
+// Sum over pairs i of (x[2i] * w[2i] + x[2i+1] * w[2i+1]) >> 8.
+// REQUIRES: |x[i]| <= 2047, n a multiple of 16.
+int32_t DotProduct16(const int16_t* x, const int16_t* w, int n);
+// w[i] = saturate16(w[i] + ((x[i] * err + 2^14) >> 15)). REQUIRES: |err| <= 32767,
+// n a multiple of 16.
+void TrainWeights16(const int16_t* x, int16_t* w, int n, int err);
+int32_t DotProduct16Scalar(const int16_t* x, const int16_t* w, int n);
+void TrainWeights16Scalar(const int16_t* x, int16_t* w, int n, int err);
+// REQUIRES: HaveAvx2().
+int32_t DotProduct16Avx2(const int16_t* x, const int16_t* w, int n);
+void TrainWeights16Avx2(const int16_t* x, int16_t* w, int n, int err);
+bool HaveAvx2();
+
+// Inputs of a 16-bit mixer are read in groups of 16: callers pad them with zeros.
+inline constexpr int PaddedInputs16(int n) { return (n + 15) & ~15; }
+
+// The arithmetic of a mixer: 32-bit inputs and 16.16 weights (|w| < 16), or 16-bit
+// inputs (stretched, |x| <= 2047) and weights in units of 1/16384 (|w| < 2), which
+// take twice the inputs per instruction.
+struct MixerKernels32 {
+  using Value = int32_t;
+  static constexpr int kOne = 1 << 16;  // weight 1.0
+  static constexpr int kOutputShift = 8;
+  static constexpr int kErrorShift = 4;
+  static int Padded(int n) { return PaddedInputs(n); }
+  static int32_t Dot(const int32_t* x, const int32_t* w, int n) { return DotProduct(x, w, n); }
+  static void Train(const int32_t* x, int32_t* w, int n, int err) { TrainWeights(x, w, n, err); }
+  static int32_t ClampWeight(int32_t w) {
+    return w > (1 << 20) - 1 ? (1 << 20) - 1 : (w < 1 - (1 << 20) ? 1 - (1 << 20) : w);
+  }
+  static int ClampError(int err) { return err; }
+};
+
+struct MixerKernels16 {
+  using Value = int16_t;
+  static constexpr int kOne = 1 << 14;
+  static constexpr int kOutputShift = 6;
+  static constexpr int kErrorShift = 5;
+  static int Padded(int n) { return PaddedInputs16(n); }
+  static int32_t Dot(const int16_t* x, const int16_t* w, int n) { return DotProduct16(x, w, n); }
+  static void Train(const int16_t* x, int16_t* w, int n, int err) { TrainWeights16(x, w, n, err); }
+  static int16_t ClampWeight(int16_t w) { return w; }
+  static int ClampError(int err) { return err > 32767 ? 32767 : (err < -32767 ? -32767 : err); }
+};
+
 // Mixes stretched predictions with weights chosen by a selector context; learns by
-// gradient descent on coding cost. Weights are 16.16 fixed point. The learning rate
-// starts at four times its final value and falls as updates accumulate.
-class Mixer {
+// gradient descent on coding cost. The learning rate starts at four times its final
+// value and falls as updates accumulate.
+template <typename Kernels>
+class BasicMixer {
  public:
-  Mixer() = default;
-  Mixer(int inputs, int contexts, int init_weight)
-      : inputs_(PaddedInputs(inputs)), weights_(static_cast<size_t>(inputs_) * contexts, 0) {
+  using Value = typename Kernels::Value;
+  static constexpr int kOne = Kernels::kOne;  // weight 1.0
+
+  BasicMixer() = default;
+  BasicMixer(int inputs, int contexts, int init_weight)
+      : inputs_(Kernels::Padded(inputs)), weights_(static_cast<size_t>(inputs_) * contexts, 0) {
     for (size_t i = 0; i < weights_.size(); ++i) {
-      if (static_cast<int>(i % static_cast<size_t>(inputs_)) < inputs) weights_[i] = init_weight;
+      if (static_cast<int>(i % static_cast<size_t>(inputs_)) < inputs) {
+        weights_[i] = static_cast<Value>(init_weight);
+      }
     }
   }
 
   // Stretched output for `x` with the weight row `cx`. Only the first `active` inputs
   // (default: all) take part, until the next Mix. REQUIRES: x holds
-  // PaddedInputs(active) values, zero beyond the inputs.
-  int Mix(const int32_t* x, int cx, int active = 0) {
+  // Kernels::Padded(active) values, zero beyond the inputs.
+  int Mix(const Value* x, int cx, int active = 0) {
     row_ = static_cast<size_t>(cx) * inputs_;
-    active_ = active > 0 ? PaddedInputs(active) : inputs_;
-    int st = DotProduct(x, weights_.data() + row_, active_) >> 8;
+    active_ = active > 0 ? Kernels::Padded(active) : inputs_;
+    int st = Kernels::Dot(x, weights_.data() + row_, active_) >> Kernels::kOutputShift;
     if (st > kStretchMax) st = kStretchMax;
     if (st < -kStretchMax) st = -kStretchMax;
     p_ = Squash(st);
@@ -309,30 +378,33 @@ class Mixer {
     ar.Pod(boost_);
     if (Archive::kLoading) {
       boost_ = boost_ < 16 ? 16 : (boost_ > 64 ? 64 : boost_);
-      for (int32_t& w : weights_) w = w > (1 << 20) - 1 ? (1 << 20) - 1 : (w < 1 - (1 << 20) ? 1 - (1 << 20) : w);
+      for (Value& w : weights_) w = Kernels::ClampWeight(w);
     }
   }
 
   // `rate`: final learning rate, 1..16 (the step is rate / 1024 in real units).
-  void Update(const int32_t* x, int bit, int rate) {
+  void Update(const Value* x, int bit, int rate) {
     // 16 * (1 + 3 * 8192 / (updates + 8192)) in 1/16 units of `rate`, recomputed
     // every 1024 updates.
     if ((updates_ & 1023) == 0) boost_ = static_cast<int>(16 + (48u * 8192u) / (updates_ + 8192u));
     if (updates_ < (1u << 30)) ++updates_;
-    const int err = (((bit << 12) - p_) * rate * boost_) >> 4;
+    const int err = (((bit << 12) - p_) * rate * boost_) >> Kernels::kErrorShift;
     if (err == 0) return;
-    TrainWeights(x, weights_.data() + row_, active_, err);
+    Kernels::Train(x, weights_.data() + row_, active_, Kernels::ClampError(err));
   }
 
  private:
   int inputs_ = 0;
-  std::vector<int32_t> weights_;
+  std::vector<Value> weights_;
   size_t row_ = 0;  // first weight of the row in use
   int active_ = 0;
   int p_ = 2048;
   uint32_t updates_ = 0;
   int boost_ = 64;
 };
+
+using Mixer = BasicMixer<MixerKernels32>;
+using Mixer16 = BasicMixer<MixerKernels16>;
 
 // Adaptive probability map: refines a probability given a context by interpolating
 // between 33 learned points over the stretched domain. Output is 16-bit.

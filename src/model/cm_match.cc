@@ -44,33 +44,6 @@ MatchModel::MatchModel(int history_bits, int index_bits, int min_length, bool gr
   }
 }
 
-void MatchModel::Predict(int c0, int bit_pos, int* x) {
-  active_ = false;
-  if (length_ > 0) {
-    const int expected_prefix = (predicted_byte_ | 256) >> (8 - bit_pos);
-    if (expected_prefix == c0) {
-      active_ = true;
-      expected_bit_ = (predicted_byte_ >> (7 - bit_pos)) & 1;
-    }
-  }
-  if (!active_) {
-    x[0] = 0;
-    x[1] = 0;
-    return;
-  }
-  const int p = confidence_.P((static_cast<size_t>(length_bucket_) * 2 + expected_bit_) * 256 +
-                              static_cast<size_t>(c0));
-  const int st = Stretch(p);
-  x[0] = st;
-  // A second view: the plain length-proportional vote.
-  const int vote = length_ > 32 ? 32 * 32 : static_cast<int>(length_) * 32;
-  x[1] = expected_bit_ ? vote : -vote;
-}
-
-void MatchModel::Update(int bit) {
-  if (active_) confidence_.Update(bit);
-}
-
 void MatchModel::UpdateByte(uint8_t byte) {
   history_[pos_ & history_mask_] = byte;
   ++pos_;

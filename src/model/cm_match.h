@@ -26,8 +26,32 @@ class MatchModel {
   // Adds the predictions for the next bit to `x` (kInputs values).
   // `c0`: the bits of the current byte seen so far, with a leading 1.
   static constexpr int kInputs = 2;
-  void Predict(int c0, int bit_pos, int* x);
-  void Update(int bit);
+  void Predict(int c0, int bit_pos, int* x) {
+    active_ = false;
+    if (length_ > 0) {
+      const int expected_prefix = (predicted_byte_ | 256) >> (8 - bit_pos);
+      if (expected_prefix == c0) {
+        active_ = true;
+        expected_bit_ = (predicted_byte_ >> (7 - bit_pos)) & 1;
+      }
+    }
+    if (!active_) {
+      x[0] = 0;
+      x[1] = 0;
+      return;
+    }
+    const int p = confidence_.P((static_cast<size_t>(length_bucket_) * 2 + expected_bit_) * 256 +
+                                static_cast<size_t>(c0));
+    const int st = Stretch(p);
+    x[0] = st;
+    // A second view: the plain length-proportional vote.
+    const int vote = length_ > 32 ? 32 * 32 : static_cast<int>(length_) * 32;
+    x[1] = expected_bit_ ? vote : -vote;
+  }
+
+  void Update(int bit) {
+    if (active_) confidence_.Update(bit);
+  }
   // Learns a whole byte; call after the byte's last UpdateBit.
   void UpdateByte(uint8_t byte);
 

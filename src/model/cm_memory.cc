@@ -36,6 +36,27 @@ ZeroBlock::ZeroBlock(size_t bytes) {
 
 ZeroBlock::~ZeroBlock() { Release(); }
 
+bool ZeroBlock::Grow(size_t bytes) {
+  if (bytes <= bytes_) return true;
+  if (mapped_) {
+    // Remapping moves page tables, not bytes; the new pages read as zero.
+    const size_t rounded = (bytes + kHugePage - 1) & ~(kHugePage - 1);
+    void* p = mremap(data_, bytes_, rounded, MREMAP_MAYMOVE);
+    if (p == MAP_FAILED) return false;
+#ifdef MADV_HUGEPAGE
+    madvise(p, rounded, MADV_HUGEPAGE);
+#endif
+    data_ = p;
+    bytes_ = rounded;
+    return true;
+  }
+  ZeroBlock bigger(bytes);
+  if (bigger.data_ == nullptr) return false;
+  if (data_ != nullptr) std::memcpy(bigger.data_, data_, bytes_);
+  *this = std::move(bigger);
+  return true;
+}
+
 ZeroBlock::ZeroBlock(const ZeroBlock& other) : ZeroBlock(other.bytes_) {
   if (data_ != nullptr && other.data_ != nullptr) std::memcpy(data_, other.data_, other.bytes_);
 }

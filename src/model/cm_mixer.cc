@@ -1,3 +1,5 @@
+#include <immintrin.h>
+
 #include <cstdint>
 
 #include "model/cm_components.h"
@@ -24,6 +26,69 @@ void TrainWeights(const int32_t* __restrict x, int32_t* __restrict w, int n, int
       v = v < -kMaxWeight ? -kMaxWeight : v;
       w[i + j] = v;
     }
+  }
+}
+
+int32_t DotProduct16Scalar(const int16_t* x, const int16_t* w, int n) {
+  int32_t sum = 0;
+  for (int i = 0; i < n; i += 2) sum += (x[i] * w[i] + x[i + 1] * w[i + 1]) >> 8;
+  return sum;
+}
+
+void TrainWeights16Scalar(const int16_t* x, int16_t* w, int n, int err) {
+  for (int i = 0; i < n; ++i) {
+    int32_t v = w[i] + ((x[i] * err + (1 << 14)) >> 15);
+    v = v > 32767 ? 32767 : (v < -32768 ? -32768 : v);
+    w[i] = static_cast<int16_t>(v);
+  }
+}
+
+// The same sums as the scalar versions: _mm256_madd_epi16 adds each pair exactly,
+// _mm256_mulhrs_epi16 rounds x * err / 2^15 as the scalar code does, and
+// _mm256_adds_epi16 saturates like its clamp.
+__attribute__((target("avx2")))
+int32_t DotProduct16Avx2(const int16_t* x, const int16_t* w, int n) {
+  __m256i sum = _mm256_setzero_si256();
+  for (int i = 0; i < n; i += 16) {
+    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i));
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + i));
+    sum = _mm256_add_epi32(sum, _mm256_srai_epi32(_mm256_madd_epi16(a, b), 8));
+  }
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  return _mm_cvtsi128_si32(s);
+}
+
+__attribute__((target("avx2")))
+void TrainWeights16Avx2(const int16_t* x, int16_t* w, int n, int err) {
+  const __m256i e = _mm256_set1_epi16(static_cast<int16_t>(err));
+  for (int i = 0; i < n; i += 16) {
+    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i));
+    __m256i* p = reinterpret_cast<__m256i*>(w + i);
+    _mm256_storeu_si256(p, _mm256_adds_epi16(_mm256_loadu_si256(p), _mm256_mulhrs_epi16(a, e)));
+  }
+}
+
+namespace {
+bool DetectAvx2() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2");
+}
+const bool kHaveAvx2 = DetectAvx2();
+}  // namespace
+
+bool HaveAvx2() { return kHaveAvx2; }
+
+int32_t DotProduct16(const int16_t* x, const int16_t* w, int n) {
+  return kHaveAvx2 ? DotProduct16Avx2(x, w, n) : DotProduct16Scalar(x, w, n);
+}
+
+void TrainWeights16(const int16_t* x, int16_t* w, int n, int err) {
+  if (kHaveAvx2) {
+    TrainWeights16Avx2(x, w, n, err);
+  } else {
+    TrainWeights16Scalar(x, w, n, err);
   }
 }
 
