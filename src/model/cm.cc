@@ -20,6 +20,7 @@
 
 #include "model/cm_components.h"
 #include "model/cm_match.h"
+#include "model/cm_signal.h"
 #include "model/cm_state.h"
 #include "model/cm_tables.h"
 
@@ -196,7 +197,7 @@ constexpr std::array<int, 6> kStrideCandidates = {32, 64, 128, 256, 512, 1024};
 int Log2Bucket(int v) { return v == 0 ? 0 : 32 - __builtin_clz(static_cast<unsigned>(v)); }
 constexpr int kMaxContexts = 28;
 constexpr int kSharedInputs = MatchModel::kInputs + 2;
-constexpr int kMaxInputs = cm::PaddedInputs(2 * kMaxContexts + kSharedInputs);
+constexpr int kMaxInputs = cm::PaddedInputs(2 * kMaxContexts + kSharedInputs + cm::SignalModel::kInputs);
 
 class ContextMixingModel final : public Predictor {
  public:
@@ -218,7 +219,7 @@ class ContextMixingModel final : public Predictor {
         std::count_if(config_.contexts.begin(), config_.contexts.end(), IsSignalContext));
     num_text_contexts_ = num_contexts_ - num_signal_contexts_;
     inputs_per_context_ = config_.extra_inputs ? 2 : 1;
-    num_inputs_ = num_contexts_ * inputs_per_context_ + MatchModel::kInputs + 2;
+    num_inputs_ = num_contexts_ * inputs_per_context_ + MatchModel::kInputs + 2 + cm::SignalModel::kInputs;
     active_contexts_ = num_contexts_;
     const auto& bh = BitHistory();
     state_maps_.assign(static_cast<size_t>(num_contexts_) * 256, uint32_t{1} << 31);
@@ -282,6 +283,7 @@ class ContextMixingModel final : public Predictor {
     ar.Pod(letter_share_);
     ar.Pod(space_share_);
     ar.Pod(active_contexts_);
+    signal_.Serialize(ar);
     if (Archive::kLoading) {
       c1_ &= 255;
       c2_ &= 255;
@@ -374,6 +376,11 @@ class ContextMixingModel final : public Predictor {
         x[n++] = Stretch(static_cast<int>(maps[i * 256 + state] >> 20));
         known_ += state != 0;
       }
+    }
+    signal_predicted_ = num_contexts == num_contexts_;
+    if (signal_predicted_) {
+      signal_.Predict(c0_, bit_pos_, x + n);
+      n += cm::SignalModel::kInputs;
     }
     const int active = n;
 
@@ -520,6 +527,7 @@ class ContextMixingModel final : public Predictor {
     indirect2_[c2c3] = static_cast<uint16_t>((indirect2_[c2c3] << 8) | byte);
     DetectStride(byte);
     DetectText(byte);
+    signal_.EndByte(byte, stride_);
   }
 
   // Rests the signal contexts while the recent input looks like text: nearly all
@@ -686,6 +694,8 @@ class ContextMixingModel final : public Predictor {
   std::array<uint16_t, 256> indirect1_{};
   std::array<uint16_t, 65536> indirect2_{};
   uint32_t order2_apm_hash_ = 0;
+  cm::SignalModel signal_;
+  bool signal_predicted_ = false;  // whether the signal model's inputs are in use
 
   int c0_ = 1;       // bits of the current byte with a leading 1
   int bit_pos_ = 0;  // bits of the current byte seen, 0..7
@@ -875,7 +885,7 @@ Result<std::vector<uint8_t>> PrimeContextMixingModel(int level, std::span<const 
 size_t ContextMixingMemory(int level) {
   const LevelConfig c = ConfigFor(level);
   const size_t contexts = c.contexts.size();
-  const size_t inputs = contexts * (c.extra_inputs ? 2 : 1) + MatchModel::kInputs + 2;
+  const size_t inputs = contexts * (c.extra_inputs ? 2 : 1) + MatchModel::kInputs + 2 + cm::SignalModel::kInputs;
   size_t bytes = SlotTable::MaxBytes(size_t{1} << c.table_bits);
   bytes += MatchModel::MaxBytes(c.history_bits, c.match_index_bits);
   bytes += size_t{1} << c.history_bits;              // context history
