@@ -420,6 +420,7 @@ class ContextMixingModel final : public Predictor {
       StateMap::Adapt(maps[i * 256 + state], bit, 1023);
       *slot_[i] = next[state][bit];
     }
+    if (signal_predicted_) signal_.Update(bit);
     match_.Update(bit);
     order0_.Update(bit);
     const int rate = config_.mixer_rate;

@@ -57,11 +57,11 @@ int LevelOf(int32_t spread) {
 }
 
 // Activity thresholds: bucket b holds activities in [kBucketStart[b], kBucketStart[b + 1]).
-constexpr std::array<int, SignalModel::kActivityBuckets> kBucketStart = {0, 1, 2, 3, 5, 8, 12, 18, 27, 41, 61, 91};
+constexpr std::array<int, SignalModel::kErrorBuckets> kBucketStart = {0, 1, 2, 3, 5, 8, 12, 18, 27, 41, 61, 91};
 
 int BucketOf(int activity) {
   int b = 0;
-  while (b + 1 < SignalModel::kActivityBuckets && activity >= kBucketStart[b + 1]) ++b;
+  while (b + 1 < SignalModel::kErrorBuckets && activity >= kBucketStart[b + 1]) ++b;
   return b;
 }
 
@@ -97,13 +97,25 @@ int BitProbability(int mu, int level, int c0, int bit_pos) {
   return std::clamp(p, 1, 4095);
 }
 
+// Value-domain blend of predictions v[0..n-1] weighted by the inverse square of their
+// recent local errors le[0..n-1].
+int Blend(const int* v, const int* le, int n) {
+  int64_t num = 0, den = 0;
+  for (int k = 0; k < n; ++k) {
+    const int64_t w = (int64_t{1} << 24) / (static_cast<int64_t>(le[k]) * le[k] + 2);
+    num += w * v[k];
+    den += w;
+  }
+  return Clamp255(static_cast<int>((num + den / 2) / den));
+}
+
 }  // namespace
 
 SignalModel::SignalModel() {
-  // Expected mean absolute error at each activity: about a third of the activity.
+  // A predictor's mean absolute error is about a third of its recent local errors.
   for (int k = 0; k < kPredictors; ++k) {
-    for (int b = 0; b < kActivityBuckets; ++b) {
-      const int center = b + 1 < kActivityBuckets ? (kBucketStart[b] + kBucketStart[b + 1]) / 2 : 120;
+    for (int b = 0; b < kErrorBuckets; ++b) {
+      const int center = b + 1 < kErrorBuckets ? (kBucketStart[b] + kBucketStart[b + 1]) / 2 : 120;
       spread_[k][b] = 40 + center * 24;
     }
   }
@@ -116,26 +128,35 @@ SignalModel::SignalModel() {
   audio_lms_short_.SetWeight(1, -32768);
   audio_lms_long_.SetWeight(0, 91750);
   audio_lms_long_.SetWeight(1, -32768);
-  for (int k = 0; k < kPredictors; ++k) predicted_[k] = 128;
-  level_.fill(static_cast<uint8_t>(LevelOf(spread_[0][0])));
   PredictImage();
   PredictAudio();
 }
 
-void SignalModel::Predict(int c0, int bit_pos, int32_t* x) const {
+void SignalModel::Predict(int c0, int bit_pos, int32_t* x) {
   for (int k = 0; k < kPredictors; ++k) {
     x[k] = Stretch(BitProbability(predicted_[k], level_[k], c0, bit_pos));
   }
+  std::copy(x, x + kImagePredictors, image_x_.begin());
+  std::copy(x + kImagePredictors, x + kPredictors, audio_x_.begin());
+  x[kPredictors] = image_mixer_.Mix(image_x_.data(), bucket_[kImagePredictors - 1] * 8 + bit_pos);
+  x[kPredictors + 1] = audio_mixer_.Mix(audio_x_.data(), bucket_[kPredictors - 1] * 8 + bit_pos);
+}
+
+void SignalModel::Update(int bit) {
+  image_mixer_.Update(image_x_.data(), bit, 3);
+  audio_mixer_.Update(audio_x_.data(), bit, 3);
 }
 
 void SignalModel::EndByte(uint8_t byte, int stride) {
-  // Learn: each predictor's error in its activity bucket, and the LMS weights.
+  // Learn: each predictor's error in its bucket, and the LMS weights.
+  const size_t at = pos_ & (kHistory - 1);
   for (int k = 0; k < kPredictors; ++k) {
-    const int b = bucket_[k < kImagePredictors ? 0 : 1];
-    const int error = std::abs(static_cast<int>(byte) - predicted_[k]) * 64;
-    uint8_t& n = counts_[static_cast<size_t>(k) * kActivityBuckets + b];
+    const int error = std::abs(static_cast<int>(byte) - predicted_[k]);
+    errors_[k][at] = static_cast<uint8_t>(error);
+    const int b = bucket_[k];
+    uint8_t& n = counts_[k][b];
     int32_t& spread = spread_[k][b];
-    spread += (error - spread) * 2 / (n + 4);
+    spread += (error * 64 - spread) * 2 / (n + 4);
     if (n < 28) ++n;
   }
   const int w = Back(1) < 0 ? 128 : Back(1);
@@ -143,7 +164,7 @@ void SignalModel::EndByte(uint8_t byte, int stride) {
   audio_lms_short_.Update((static_cast<int>(byte) - 128) * 16 - audio_lms_short_prediction_, 3);
   audio_lms_long_.Update((static_cast<int>(byte) - 128) * 16 - audio_lms_long_prediction_, 4);
 
-  history_[pos_ & (kHistory - 1)] = byte;
+  history_[at] = byte;
   ++pos_;
   stride_ = std::clamp(stride, 1, kMaxStride);
   PredictImage();
@@ -159,7 +180,7 @@ void SignalModel::PredictImage() {
   const int n = has_above ? Back(s) : w;
   const int nw = has_above ? Back(s + 1) : w;
   const int ne = has_above && s > 1 ? Back(s - 1) : n;
-  const int nwW = has_above && Back(s + 2) >= 0 ? Back(s + 2) : nw;
+  const int nww = has_above && Back(s + 2) >= 0 ? Back(s + 2) : nw;
   const int nee = has_above && s > 2 ? Back(s - 2) : ne;
   const bool has_two = Back(2 * s + 1) >= 0;
   const int nn = has_two ? Back(2 * s) : n;
@@ -176,7 +197,7 @@ void SignalModel::PredictImage() {
   v[7] = Clamp255(w + ne - n);
   v[8] = Clamp255(2 * n - nn);
   v[9] = Clamp255(2 * w - ww);
-  const std::array<int32_t, 8> lms_in = {n - w, nw - w, ne - w, ww - w, nn - w, nne - w, nwW - w, nee - w};
+  const std::array<int32_t, 8> lms_in = {n - w, nw - w, ne - w, ww - w, nn - w, nne - w, nww - w, nee - w};
   image_lms_prediction_ = image_lms_.Predict(lms_in.data());
   v[10] = Clamp255(w + ((image_lms_prediction_ + 8) >> 4));
   {
@@ -184,11 +205,21 @@ void SignalModel::PredictImage() {
     const int dw = std::abs(g - w), dn = std::abs(g - n), dnw = std::abs(g - nw);
     v[11] = dw <= dn && dw <= dnw ? w : (dn <= dnw ? n : nw);
   }
-  const int activity = std::abs(w - nw) + std::abs(n - nw) + std::abs(n - ne) + (std::abs(w - ww) >> 1);
-  bucket_[0] = static_cast<uint8_t>(BucketOf(activity));
+  // Local error of each predictor: its errors at the left, above, above-left and
+  // above-right pixels.
+  std::array<int, kImagePredictors> le{};
+  for (int k = 0; k < kImagePredictors; ++k) {
+    if (has_above) {
+      le[k] = ErrorBack(k, 1) + ErrorBack(k, s) + ((ErrorBack(k, s + 1) + ErrorBack(k, s - 1)) >> 1);
+    } else {
+      le[k] = 2 * ErrorBack(k, 1) + ErrorBack(k, 2);
+    }
+  }
+  v[12] = Blend(v.data(), le.data(), kImagePredictors - 1);
   for (int k = 0; k < kImagePredictors; ++k) {
     predicted_[k] = static_cast<int16_t>(v[k]);
-    level_[k] = static_cast<uint8_t>(LevelOf(spread_[k][bucket_[0]]));
+    bucket_[k] = static_cast<uint8_t>(BucketOf(le[k]));
+    level_[k] = static_cast<uint8_t>(LevelOf(spread_[k][bucket_[k]]));
   }
 }
 
@@ -205,11 +236,18 @@ void SignalModel::PredictAudio() {
   audio_lms_long_prediction_ = audio_lms_long_.Predict(x.data());
   v[4] = Clamp255(128 + ((audio_lms_short_prediction_ + 8) >> 4));
   v[5] = Clamp255(128 + ((audio_lms_long_prediction_ + 8) >> 4));
-  const int activity = std::abs(x[0] - x[1]) + std::abs(x[1] - x[2]) + (std::abs(x[2] - x[3]) >> 1);
-  bucket_[1] = static_cast<uint8_t>(BucketOf(activity));
+  // Local error: the predictor's errors at the last four samples.
+  std::array<int, kAudioPredictors> le{};
   for (int k = 0; k < kAudioPredictors; ++k) {
-    predicted_[kImagePredictors + k] = static_cast<int16_t>(v[k]);
-    level_[kImagePredictors + k] = static_cast<uint8_t>(LevelOf(spread_[kImagePredictors + k][bucket_[1]]));
+    const int j = kImagePredictors + k;
+    le[k] = ErrorBack(j, 1) + ErrorBack(j, 2) + ((ErrorBack(j, 3) + ErrorBack(j, 4)) >> 1);
+  }
+  v[6] = Blend(v.data(), le.data(), kAudioPredictors - 1);
+  for (int k = 0; k < kAudioPredictors; ++k) {
+    const int j = kImagePredictors + k;
+    predicted_[j] = static_cast<int16_t>(v[k]);
+    bucket_[j] = static_cast<uint8_t>(BucketOf(le[k]));
+    level_[j] = static_cast<uint8_t>(LevelOf(spread_[j][bucket_[j]]));
   }
 }
 
@@ -217,9 +255,11 @@ void SignalModel::Sanitize() {
   for (auto& row : spread_) {
     for (int32_t& s : row) s = std::clamp(s, 0, 64 * 256);
   }
-  for (uint8_t& n : counts_) n = std::min<uint8_t>(n, 28);
+  for (auto& row : counts_) {
+    for (uint8_t& n : row) n = std::min<uint8_t>(n, 28);
+  }
   stride_ = std::clamp(stride_, 1, kMaxStride);
-  // Predictions and levels follow from the history.
+  // Predictions, buckets and levels follow from the history.
   PredictImage();
   PredictAudio();
 }

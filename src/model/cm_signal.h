@@ -12,6 +12,8 @@
 #include <array>
 #include <cstdint>
 
+#include "model/cm_components.h"
+
 namespace lmzip::cm {
 
 // A normalised least-mean-squares linear predictor of `kOrder` inputs (integers in
@@ -66,67 +68,78 @@ class LmsPredictor {
 
 class SignalModel {
  public:
-  static constexpr int kImagePredictors = 12;
-  static constexpr int kAudioPredictors = 6;
+  static constexpr int kImagePredictors = 13;
+  static constexpr int kAudioPredictors = 7;
   static constexpr int kPredictors = kImagePredictors + kAudioPredictors;
-  static constexpr int kInputs = kPredictors;
-  static constexpr int kActivityBuckets = 12;
+  // One input per predictor, then the image and the audio predictors mixed.
+  static constexpr int kInputs = kPredictors + 2;
+  static constexpr int kErrorBuckets = 12;
+  static constexpr int kMaxStride = 1024;
 
   SignalModel();
 
   // Stretched probabilities (units of 1/256) that the next bit is 1, kInputs of them.
   // `c0`: the bits of the current byte with a leading 1; `bit_pos`: how many, 0..7.
-  void Predict(int c0, int bit_pos, int32_t* x) const;
+  void Predict(int c0, int bit_pos, int32_t* x);
+  // Learns the bit after Predict.
+  void Update(int bit);
 
   // After a whole byte: learns from it and predicts the next. `stride`: the row
-  // length of 2-D data in bytes (1..kMaxStride).
+  // length of 2-D data in bytes (clamped to 1..kMaxStride).
   void EndByte(uint8_t byte, int stride);
-
-  static constexpr int kMaxStride = 1024;
 
   template <typename Archive>
   void Serialize(Archive& ar) {
     ar.Bytes(history_.data(), sizeof history_);
+    ar.Bytes(errors_.data(), sizeof errors_);
     ar.Pod(pos_);
     ar.Bytes(spread_.data(), sizeof spread_);
-    ar.Bytes(level_.data(), sizeof level_);
-    ar.Bytes(predicted_.data(), sizeof predicted_);
-    ar.Bytes(bucket_.data(), sizeof bucket_);
     ar.Bytes(counts_.data(), sizeof counts_);
     image_lms_.Serialize(ar);
     audio_lms_short_.Serialize(ar);
     audio_lms_long_.Serialize(ar);
-    ar.Pod(image_lms_prediction_);
-    ar.Pod(audio_lms_short_prediction_);
-    ar.Pod(audio_lms_long_prediction_);
+    image_mixer_.Serialize(ar);
+    audio_mixer_.Serialize(ar);
     ar.Pod(stride_);
     if (Archive::kLoading) Sanitize();
   }
 
  private:
   static constexpr int kHistory = 4096;  // > 2 * kMaxStride + 2
+  // The byte n back, or -1 before the start.
   int Back(int n) const { return static_cast<uint64_t>(n) > pos_ ? -1 : history_[(pos_ - n) & (kHistory - 1)]; }
+  // Predictor k's absolute error n bytes back (0 before the start).
+  int ErrorBack(int k, int n) const {
+    return static_cast<uint64_t>(n) > pos_ ? 0 : errors_[k][(pos_ - n) & (kHistory - 1)];
+  }
   void PredictImage();
   void PredictAudio();
   void Sanitize();
 
   std::array<uint8_t, kHistory> history_{};
+  // Each predictor's absolute error (at most 255) at each past byte.
+  std::array<std::array<uint8_t, kHistory>, kPredictors> errors_{};
   uint64_t pos_ = 0;
-  // Mean absolute error of each predictor in each activity bucket, 1/64 units.
-  std::array<std::array<int32_t, kActivityBuckets>, kPredictors> spread_{};
-  // The spread level (index into the distribution tables) for the next byte.
-  std::array<uint8_t, kPredictors> level_{};
-  // Each predictor's value for the next byte, 0..255.
+  // Mean absolute error of each predictor in each bucket of its recent local errors,
+  // in 1/64 units, and how many errors each mean has seen (at most 28).
+  std::array<std::array<int32_t, kErrorBuckets>, kPredictors> spread_{};
+  std::array<std::array<uint8_t, kErrorBuckets>, kPredictors> counts_{};
+  // For the next byte: each predictor's value (0..255), error bucket and spread level.
   std::array<int16_t, kPredictors> predicted_{};
-  // Activity bucket of the next byte: [0] images, [1] audio.
-  std::array<uint8_t, 2> bucket_{};
+  std::array<uint8_t, kPredictors> bucket_{};
+  std::array<uint8_t, kPredictors> level_{};
   LmsPredictor<8> image_lms_;
   LmsPredictor<8> audio_lms_short_;
   LmsPredictor<24> audio_lms_long_;
-  // The LMS predictions for the next byte, 1/16 units (image: relative to the left pixel;
-  // audio: relative to 128).
+  // The LMS predictions for the next byte, 1/16 units (image: relative to the left
+  // pixel; audio: relative to 128).
   int32_t image_lms_prediction_ = 0, audio_lms_short_prediction_ = 0, audio_lms_long_prediction_ = 0;
-  std::array<uint8_t, kPredictors * kActivityBuckets> counts_{};
+  // Mixers of the image and of the audio predictors, by the blend's error bucket and
+  // the bit position.
+  Mixer image_mixer_{kImagePredictors, kErrorBuckets * 8, 65536 / kImagePredictors};
+  Mixer audio_mixer_{kAudioPredictors, kErrorBuckets * 8, 65536 / kAudioPredictors};
+  std::array<int32_t, PaddedInputs(kImagePredictors)> image_x_{};
+  std::array<int32_t, PaddedInputs(kAudioPredictors)> audio_x_{};
   int stride_ = 64;
 };
 
