@@ -230,8 +230,9 @@ class ContextMixingModel final : public Predictor {
             static_cast<uint32_t>((4096 * (2 * n1 + 1)) / (2 * (n0 + n1) + 2)) << 20;
       }
     }
-    // Weights start summing to 2: a confident vote of agreeing inputs.
-    const int init = 2 * 65536 / num_inputs_;
+    // Weights of the inputs other than the signal model's start summing to 2: a
+    // confident vote of agreeing inputs.
+    const int init = 2 * 65536 / (num_inputs_ - cm::SignalModel::kInputs);
     if (config_.many_selectors) {
       selectors_ = 4;
       layer1_.emplace_back(num_inputs_, 16 * 8, init);   // match length x bit position
@@ -242,6 +243,15 @@ class ContextMixingModel final : public Predictor {
     } else {
       selectors_ = 1;
       layer1_.emplace_back(num_inputs_, 16 * 256, init);  // match length x current bits
+    }
+    {
+      // The signal model's inputs start with small weights of their own (16.16), so
+      // that text at the start of a chunk codes as it did without them.
+      const int first = kSharedInputs + num_contexts_ * inputs_per_context_;
+      const int w = 4000;
+      for (Mixer& m : layer1_) {
+        for (int k = 0; k < cm::SignalModel::kInputs; ++k) m.SetWeight(first + k, w);
+      }
     }
     slot_.fill(nullptr);
     for (int i = 0; i < num_contexts_; ++i) slot_base_[i] = slot_[i] = &empty_slot_[0];
@@ -531,15 +541,19 @@ class ContextMixingModel final : public Predictor {
     signal_.EndByte(byte, stride_);
   }
 
-  // Rests the signal contexts while the recent input looks like text: nearly all
-  // printable, mostly letters, with spaces.
+  // Rests the signal contexts and the signal model while the recent input looks like
+  // text: nearly all printable (UTF-8 included), mostly letters, with spaces.
   void DetectText(uint8_t byte) {
-    const bool printable = (byte >= 32 && byte < 127) || byte == '\n' || byte == '\r' || byte == '\t';
+    // Bytes of UTF-8 sequences count as printable (em dashes, accented letters).
+    const bool printable = (byte >= 32 && byte != 127) || byte == '\n' || byte == '\r' || byte == '\t';
     const bool letter = (byte | 32) >= 'a' && (byte | 32) <= 'z';
     const bool space = byte == ' ' || byte == '\n';
-    printable_share_ += ((printable ? 65536 : 0) - printable_share_) >> 6;
-    letter_share_ += ((letter ? 65536 : 0) - letter_share_) >> 6;
-    space_share_ += ((space ? 65536 : 0) - space_share_) >> 6;
+    // Means of all bytes so far, then of about the last 64, so that a chunk of
+    // text is known as such after its first words.
+    const int32_t window = static_cast<int32_t>(std::min<uint64_t>(pos_, 64));
+    printable_share_ += ((printable ? 65536 : 0) - printable_share_) / window;
+    letter_share_ += ((letter ? 65536 : 0) - letter_share_) / window;
+    space_share_ += ((space ? 65536 : 0) - space_share_) / window;
     const bool text = printable_share_ > 62259 && letter_share_ > 26214 && space_share_ > 3277;
     const int active = text ? num_text_contexts_ : num_contexts_;
     if (active < active_contexts_) {
