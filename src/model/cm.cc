@@ -387,7 +387,8 @@ class ContextMixingModel final : public Predictor {
         known_ += state != 0;
       }
     }
-    signal_predicted_ = num_contexts == num_contexts_;
+    // From the 16th byte on, once text would have been recognised.
+    signal_predicted_ = num_contexts == num_contexts_ && pos_ >= 16;
     if (signal_predicted_) {
       signal_.Predict(c0_, bit_pos_, x + n);
       n += cm::SignalModel::kInputs;
