@@ -54,7 +54,8 @@ TEST(GoldenTest, DamagedFilesFailWithTheRightError) {
 }
 
 TEST(GoldenTest, RetiredModelVersionsAreRefusedClearly) {
-  // Made by cm model version 5, retired when version 6 changed the mixer's arithmetic.
+  // Made by cm model version 5, retired when version 6 changed the mixer's arithmetic
+  // and added the signal model.
   for (const char* name : {"retired-cm5.cm1.lmz", "retired-cm5.cm6.lmz", "retired-cm5.cm9.lmz"}) {
     auto got = DecodeFile(Golden(name));
     ASSERT_FALSE(got.ok()) << name << " decoded";

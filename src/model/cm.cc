@@ -20,6 +20,7 @@
 
 #include "model/cm_components.h"
 #include "model/cm_match.h"
+#include "model/cm_signal.h"
 #include "model/cm_state.h"
 #include "model/cm_tables.h"
 
@@ -197,7 +198,7 @@ constexpr std::array<int, 6> kStrideCandidates = {32, 64, 128, 256, 512, 1024};
 int Log2Bucket(int v) { return v == 0 ? 0 : 32 - __builtin_clz(static_cast<unsigned>(v)); }
 constexpr int kMaxContexts = 28;
 constexpr int kSharedInputs = MatchModel::kInputs + 2;
-constexpr int kMaxInputs = cm::PaddedInputs16(2 * kMaxContexts + kSharedInputs);
+constexpr int kMaxInputs = cm::PaddedInputs16(2 * kMaxContexts + kSharedInputs + cm::SignalModel::kInputs);
 
 class ContextMixingModel final : public Predictor {
  public:
@@ -219,7 +220,7 @@ class ContextMixingModel final : public Predictor {
         std::count_if(config_.contexts.begin(), config_.contexts.end(), IsSignalContext));
     num_text_contexts_ = num_contexts_ - num_signal_contexts_;
     inputs_per_context_ = config_.extra_inputs ? 2 : 1;
-    num_inputs_ = num_contexts_ * inputs_per_context_ + MatchModel::kInputs + 2;
+    num_inputs_ = num_contexts_ * inputs_per_context_ + MatchModel::kInputs + 2 + cm::SignalModel::kInputs;
     active_contexts_ = num_contexts_;
     const auto& bh = BitHistory();
     state_maps_.assign(static_cast<size_t>(num_contexts_) * 256, uint32_t{1} << 31);
@@ -230,8 +231,9 @@ class ContextMixingModel final : public Predictor {
             static_cast<uint32_t>((4096 * (2 * n1 + 1)) / (2 * (n0 + n1) + 2)) << 20;
       }
     }
-    // Weights start summing to 2: a confident vote of agreeing inputs.
-    const int init = 2 * Mixer16::kOne / num_inputs_;
+    // Weights of the inputs other than the signal model's start summing to 2: a
+    // confident vote of agreeing inputs.
+    const int init = 2 * Mixer16::kOne / (num_inputs_ - cm::SignalModel::kInputs);
     if (config_.many_selectors) {
       selectors_ = 4;
       layer1_.emplace_back(num_inputs_, 16 * 8, init);   // match length x bit position
@@ -242,6 +244,15 @@ class ContextMixingModel final : public Predictor {
     } else {
       selectors_ = 1;
       layer1_.emplace_back(num_inputs_, 16 * 256, init);  // match length x current bits
+    }
+    {
+      // The signal model's inputs start with small weights of their own (about 0.06),
+      // so that text at the start of a chunk codes as it did without them.
+      const int first = kSharedInputs + num_contexts_ * inputs_per_context_;
+      const int w = Mixer16::kOne * 4000 / 65536;
+      for (Mixer16& m : layer1_) {
+        for (int k = 0; k < cm::SignalModel::kInputs; ++k) m.SetWeight(first + k, w);
+      }
     }
     slot_.fill(nullptr);
     for (int i = 0; i < num_contexts_; ++i) slot_base_[i] = slot_[i] = &empty_slot_[0];
@@ -283,6 +294,7 @@ class ContextMixingModel final : public Predictor {
     ar.Pod(letter_share_);
     ar.Pod(space_share_);
     ar.Pod(active_contexts_);
+    signal_.Serialize(ar);
     if (Archive::kLoading) {
       c1_ &= 255;
       c2_ &= 255;
@@ -382,6 +394,12 @@ class ContextMixingModel final : public Predictor {
       }
     }
     known_ = known;
+    // From the 16th byte on, once text would have been recognised.
+    signal_predicted_ = num_contexts == num_contexts_ && pos_ >= 16;
+    if (signal_predicted_) {
+      signal_.Predict(c0_, bit_pos_, x + n);
+      n += cm::SignalModel::kInputs;
+    }
     const int active = n;
 
     const int match_bucket = match_.LengthBucket();
@@ -424,6 +442,7 @@ class ContextMixingModel final : public Predictor {
       StateMap::Adapt(maps[state], bit, 1023);
       *slot = next[state][bit];
     }
+    if (signal_predicted_) signal_.Update(bit);
     match_.Update(bit);
     order0_.Update(bit);
     const int rate = config_.mixer_rate;
@@ -533,17 +552,22 @@ class ContextMixingModel final : public Predictor {
     indirect2_[c2c3] = static_cast<uint16_t>((indirect2_[c2c3] << 8) | byte);
     DetectStride(byte);
     DetectText(byte);
+    signal_.EndByte(byte, stride_);
   }
 
-  // Rests the signal contexts while the recent input looks like text: nearly all
-  // printable, mostly letters, with spaces.
+  // Rests the signal contexts and the signal model while the recent input looks like
+  // text: nearly all printable (UTF-8 included), mostly letters, with spaces.
   void DetectText(uint8_t byte) {
-    const bool printable = (byte >= 32 && byte < 127) || byte == '\n' || byte == '\r' || byte == '\t';
+    // Bytes of UTF-8 sequences count as printable (em dashes, accented letters).
+    const bool printable = (byte >= 32 && byte != 127) || byte == '\n' || byte == '\r' || byte == '\t';
     const bool letter = (byte | 32) >= 'a' && (byte | 32) <= 'z';
     const bool space = byte == ' ' || byte == '\n';
-    printable_share_ += ((printable ? 65536 : 0) - printable_share_) >> 6;
-    letter_share_ += ((letter ? 65536 : 0) - letter_share_) >> 6;
-    space_share_ += ((space ? 65536 : 0) - space_share_) >> 6;
+    // Means of all bytes so far, then of about the last 64, so that a chunk of
+    // text is known as such after its first words.
+    const int32_t window = static_cast<int32_t>(std::min<uint64_t>(pos_, 64));
+    printable_share_ += ((printable ? 65536 : 0) - printable_share_) / window;
+    letter_share_ += ((letter ? 65536 : 0) - letter_share_) / window;
+    space_share_ += ((space ? 65536 : 0) - space_share_) / window;
     const bool text = printable_share_ > 62259 && letter_share_ > 26214 && space_share_ > 3277;
     const int active = text ? num_text_contexts_ : num_contexts_;
     if (active < active_contexts_) {
@@ -701,6 +725,8 @@ class ContextMixingModel final : public Predictor {
   std::array<uint16_t, 256> indirect1_{};
   std::array<uint16_t, 65536> indirect2_{};
   uint32_t order2_apm_hash_ = 0;
+  cm::SignalModel signal_;
+  bool signal_predicted_ = false;  // whether the signal model's inputs are in use
 
   int c0_ = 1;       // bits of the current byte with a leading 1
   int bit_pos_ = 0;  // bits of the current byte seen, 0..7
@@ -890,7 +916,7 @@ Result<std::vector<uint8_t>> PrimeContextMixingModel(int level, std::span<const 
 size_t ContextMixingMemory(int level) {
   const LevelConfig c = ConfigFor(level);
   const size_t contexts = c.contexts.size();
-  const size_t inputs = contexts * (c.extra_inputs ? 2 : 1) + MatchModel::kInputs + 2;
+  const size_t inputs = contexts * (c.extra_inputs ? 2 : 1) + MatchModel::kInputs + 2 + cm::SignalModel::kInputs;
   size_t bytes = SlotTable::MaxBytes(size_t{1} << c.table_bits);
   bytes += MatchModel::MaxBytes(c.history_bits, c.match_index_bits);
   bytes += size_t{1} << c.history_bits;              // context history

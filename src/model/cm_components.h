@@ -370,6 +370,10 @@ class BasicMixer {
     return st;
   }
   int p() const { return p_; }
+  // Sets input `i`'s weight (16.16) in every row.
+  void SetWeight(int i, int32_t w) {
+    for (size_t r = static_cast<size_t>(i); r < weights_.size(); r += static_cast<size_t>(inputs_)) weights_[r] = w;
+  }
 
   template <typename Archive>
   void Serialize(Archive& ar) {

@@ -1,0 +1,273 @@
+#include "model/cm_signal.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "model/cm_tables.h"
+
+namespace lmzip::cm {
+namespace {
+
+// Two-sided geometric distributions P(v) ~ theta^|v - mu| at 64 spreads. Level l has
+// 1 - theta = 0.95 * 0.92^l (in 2^30 units); weight[l][k] = theta^k and
+// sum[l][n] = weight[l][0] + ... + weight[l][n - 1], both in 2^30 units;
+// spread[l] = 2 theta / (1 - theta^2), the mean absolute deviation, in 1/64 units.
+struct GeometricTables {
+  static constexpr int kLevels = 64;
+  std::array<std::array<uint32_t, 257>, kLevels> weight;
+  std::array<std::array<uint64_t, 258>, kLevels> sum;
+  std::array<int32_t, kLevels> spread;
+};
+
+constexpr uint64_t kOne = uint64_t{1} << 30;
+
+constexpr GeometricTables BuildGeometric() {
+  GeometricTables t{};
+  uint64_t lambda = (kOne * 95 + 50) / 100;
+  for (int l = 0; l < GeometricTables::kLevels; ++l) {
+    const uint64_t theta = kOne - lambda;
+    uint64_t w = kOne;
+    t.sum[l][0] = 0;
+    for (int k = 0; k <= 256; ++k) {
+      t.weight[l][k] = static_cast<uint32_t>(w);
+      t.sum[l][k + 1] = t.sum[l][k] + w;
+      w = (w * theta + kOne / 2) >> 30;
+    }
+    const uint64_t a = (lambda * (kOne + theta)) >> 30;  // (1 - theta)(1 + theta)
+    t.spread[l] = static_cast<int32_t>((128 * theta) / (a == 0 ? 1 : a));
+    lambda = (lambda * 92 + 50) / 100;
+  }
+  return t;
+}
+
+const GeometricTables kGeometric = BuildGeometric();
+
+// Smallest level whose spread is at least `spread` (1/64 units).
+int LevelOf(int32_t spread) {
+  int lo = 0, hi = GeometricTables::kLevels - 1;
+  while (lo < hi) {
+    const int mid = (lo + hi) >> 1;
+    if (kGeometric.spread[mid] >= spread) {
+      hi = mid;
+    } else {
+      lo = mid + 1;
+    }
+  }
+  return lo;
+}
+
+// Activity thresholds: bucket b holds activities in [kBucketStart[b], kBucketStart[b + 1]).
+constexpr std::array<int, SignalModel::kErrorBuckets> kBucketStart = {0, 1, 2, 3, 5, 8, 12, 18, 27, 41, 61, 91};
+
+int BucketOf(int activity) {
+  int b = 0;
+  while (b + 1 < SignalModel::kErrorBuckets && activity >= kBucketStart[b + 1]) ++b;
+  return b;
+}
+
+int Clamp255(int v) { return v < 0 ? 0 : (v > 255 ? 255 : v); }
+
+// P(next bit = 1) in 12 bits, for value `mu` with spread `level`, given the bits of
+// the byte so far (`c0` with a leading 1, `bit_pos` of them).
+int BitProbability(int mu, int level, int c0, int bit_pos) {
+  const auto& w = kGeometric.weight[level];
+  const auto& s = kGeometric.sum[level];
+  const int width = 256 >> bit_pos;
+  const int half = width >> 1;
+  const int lo = (c0 - (1 << bit_pos)) << (8 - bit_pos);
+  const int mid = lo + half;
+  const int hi = lo + width - 1;
+  uint64_t m0, m1;  // masses of the lower and upper halves, relative
+  if (mu < lo) {
+    m0 = s[half];
+    m1 = s[width] - s[half];
+  } else if (mu > hi) {
+    m1 = s[half];
+    m0 = s[width] - s[half];
+  } else if (mu < mid) {
+    m0 = s[mid - mu] + s[mu - lo + 1] - kOne;
+    m1 = ((w[mid - mu] >> 6) * (s[half] >> 6)) >> 18;
+  } else {
+    m1 = s[hi - mu + 1] + s[mu - mid + 1] - kOne;
+    m0 = ((w[mu - mid + 1] >> 6) * (s[half] >> 6)) >> 18;
+  }
+  const uint64_t total = m0 + m1;
+  if (total == 0) return 2048;
+  const int p = static_cast<int>((m1 * 4096 + total / 2) / total);
+  return std::clamp(p, 1, 4095);
+}
+
+// Value-domain blend of predictions v[0..n-1] weighted by the inverse square of their
+// recent local errors le[0..n-1].
+int Blend(const int* v, const int* le, int n) {
+  int64_t num = 0, den = 0;
+  for (int k = 0; k < n; ++k) {
+    const int64_t w = (int64_t{1} << 24) / (static_cast<int64_t>(le[k]) * le[k] + 2);
+    num += w * v[k];
+    den += w;
+  }
+  return Clamp255(static_cast<int>((num + den / 2) / den));
+}
+
+}  // namespace
+
+SignalModel::SignalModel() {
+  // A predictor's mean absolute error is about a third of its recent local errors.
+  for (int k = 0; k < kPredictors; ++k) {
+    for (int b = 0; b < kErrorBuckets; ++b) {
+      const int center = b + 1 < kErrorBuckets ? (kBucketStart[b] + kBucketStart[b + 1]) / 2 : 120;
+      spread_[k][b] = 40 + center * 24;
+    }
+  }
+  // Image LMS: 0.625 W + 0.625 N - 0.5 NW + 0.25 NE, as offsets from W.
+  image_lms_.SetWeight(0, 40960);
+  image_lms_.SetWeight(1, -32768);
+  image_lms_.SetWeight(2, 16384);
+  // Audio LMS: a damped linear extrapolation.
+  audio_lms_short_.SetWeight(0, 91750);
+  audio_lms_short_.SetWeight(1, -32768);
+  audio_lms_long_.SetWeight(0, 91750);
+  audio_lms_long_.SetWeight(1, -32768);
+  PredictImage();
+  PredictAudio();
+}
+
+void SignalModel::Predict(int c0, int bit_pos, int16_t* x) {
+  for (int k = 0; k < kImagePredictors; ++k) {
+    image_x_[static_cast<size_t>(k)] = Stretch(BitProbability(predicted_[k], level_[k], c0, bit_pos));
+  }
+  for (int k = kImagePredictors; k < kPredictors; ++k) {
+    audio_x_[static_cast<size_t>(k - kImagePredictors)] =
+        Stretch(BitProbability(predicted_[k], level_[k], c0, bit_pos));
+  }
+  for (int k = 0; k < kImagePredictors; ++k) x[k] = static_cast<int16_t>(image_x_[static_cast<size_t>(k)]);
+  for (int k = kImagePredictors; k < kPredictors; ++k) {
+    x[k] = static_cast<int16_t>(audio_x_[static_cast<size_t>(k - kImagePredictors)]);
+  }
+  x[kPredictors] = static_cast<int16_t>(image_mixer_.Mix(image_x_.data(), bucket_[kImagePredictors - 1] * 8 + bit_pos));
+  x[kPredictors + 1] = static_cast<int16_t>(audio_mixer_.Mix(audio_x_.data(), bucket_[kPredictors - 1] * 8 + bit_pos));
+}
+
+void SignalModel::Update(int bit) {
+  image_mixer_.Update(image_x_.data(), bit, 3);
+  audio_mixer_.Update(audio_x_.data(), bit, 3);
+}
+
+void SignalModel::EndByte(uint8_t byte, int stride) {
+  // Learn: each predictor's error in its bucket, and the LMS weights.
+  const size_t at = pos_ & (kHistory - 1);
+  for (int k = 0; k < kPredictors; ++k) {
+    const int error = std::abs(static_cast<int>(byte) - predicted_[k]);
+    errors_[k][at] = static_cast<uint8_t>(error);
+    const int b = bucket_[k];
+    uint8_t& n = counts_[k][b];
+    int32_t& spread = spread_[k][b];
+    spread += (error * 64 - spread) * 2 / (n + 4);
+    if (n < 28) ++n;
+  }
+  const int w = Back(1) < 0 ? 128 : Back(1);
+  image_lms_.Update((static_cast<int>(byte) - w) * 16 - image_lms_prediction_, 2);
+  audio_lms_short_.Update((static_cast<int>(byte) - 128) * 16 - audio_lms_short_prediction_, 3);
+  audio_lms_long_.Update((static_cast<int>(byte) - 128) * 16 - audio_lms_long_prediction_, 4);
+
+  history_[at] = byte;
+  ++pos_;
+  stride_ = std::clamp(stride, 1, kMaxStride);
+  PredictImage();
+  PredictAudio();
+}
+
+void SignalModel::PredictImage() {
+  const int s = stride_;
+  const int w = Back(1) < 0 ? 128 : Back(1);
+  const int ww = Back(2) < 0 ? w : Back(2);
+  // Above the first row, the row above is taken to repeat the pixel to the left.
+  const bool has_above = Back(s + 1) >= 0;
+  const int n = has_above ? Back(s) : w;
+  const int nw = has_above ? Back(s + 1) : w;
+  const int ne = has_above && s > 1 ? Back(s - 1) : n;
+  const int nww = has_above && Back(s + 2) >= 0 ? Back(s + 2) : nw;
+  const int nee = has_above && s > 2 ? Back(s - 2) : ne;
+  const bool has_two = Back(2 * s + 1) >= 0;
+  const int nn = has_two ? Back(2 * s) : n;
+  const int nne = has_two && s > 1 ? Back(2 * s - 1) : ne;
+
+  std::array<int, kImagePredictors> v{};
+  v[0] = w;
+  v[1] = n;
+  v[2] = Clamp255(w + n - nw);
+  v[3] = nw >= std::max(w, n) ? std::min(w, n) : (nw <= std::min(w, n) ? std::max(w, n) : w + n - nw);
+  v[4] = (w + ne + 1) >> 1;
+  v[5] = (w + n + 1) >> 1;
+  v[6] = Clamp255(n + ne - nne);
+  v[7] = Clamp255(w + ne - n);
+  v[8] = Clamp255(2 * n - nn);
+  v[9] = Clamp255(2 * w - ww);
+  const std::array<int32_t, 8> lms_in = {n - w, nw - w, ne - w, ww - w, nn - w, nne - w, nww - w, nee - w};
+  image_lms_prediction_ = image_lms_.Predict(lms_in.data());
+  v[10] = Clamp255(w + ((image_lms_prediction_ + 8) >> 4));
+  {
+    const int g = w + n - nw;
+    const int dw = std::abs(g - w), dn = std::abs(g - n), dnw = std::abs(g - nw);
+    v[11] = dw <= dn && dw <= dnw ? w : (dn <= dnw ? n : nw);
+  }
+  // Local error of each predictor: its errors at the left, above, above-left and
+  // above-right pixels.
+  std::array<int, kImagePredictors> le{};
+  for (int k = 0; k < kImagePredictors; ++k) {
+    if (has_above) {
+      le[k] = ErrorBack(k, 1) + ErrorBack(k, s) + ((ErrorBack(k, s + 1) + ErrorBack(k, s - 1)) >> 1);
+    } else {
+      le[k] = 2 * ErrorBack(k, 1) + ErrorBack(k, 2);
+    }
+  }
+  v[12] = Blend(v.data(), le.data(), kImagePredictors - 1);
+  for (int k = 0; k < kImagePredictors; ++k) {
+    predicted_[k] = static_cast<int16_t>(v[k]);
+    bucket_[k] = static_cast<uint8_t>(BucketOf(le[k]));
+    level_[k] = static_cast<uint8_t>(LevelOf(spread_[k][bucket_[k]]));
+  }
+}
+
+void SignalModel::PredictAudio() {
+  std::array<int32_t, 24> x{};
+  for (int i = 0; i < 24; ++i) x[i] = Back(i + 1) < 0 ? 0 : Back(i + 1) - 128;
+  const int c1 = x[0] + 128, c2 = x[1] + 128, c3 = x[2] + 128;
+  std::array<int, kAudioPredictors> v{};
+  v[0] = c1;
+  v[1] = Clamp255(2 * c1 - c2);
+  v[2] = Clamp255(3 * c1 - 3 * c2 + c3);
+  v[3] = Clamp255((3 * c1 - c2 + 1) >> 1);
+  audio_lms_short_prediction_ = audio_lms_short_.Predict(x.data());
+  audio_lms_long_prediction_ = audio_lms_long_.Predict(x.data());
+  v[4] = Clamp255(128 + ((audio_lms_short_prediction_ + 8) >> 4));
+  v[5] = Clamp255(128 + ((audio_lms_long_prediction_ + 8) >> 4));
+  // Local error: the predictor's errors at the last four samples.
+  std::array<int, kAudioPredictors> le{};
+  for (int k = 0; k < kAudioPredictors; ++k) {
+    const int j = kImagePredictors + k;
+    le[k] = ErrorBack(j, 1) + ErrorBack(j, 2) + ((ErrorBack(j, 3) + ErrorBack(j, 4)) >> 1);
+  }
+  v[6] = Blend(v.data(), le.data(), kAudioPredictors - 1);
+  for (int k = 0; k < kAudioPredictors; ++k) {
+    const int j = kImagePredictors + k;
+    predicted_[j] = static_cast<int16_t>(v[k]);
+    bucket_[j] = static_cast<uint8_t>(BucketOf(le[k]));
+    level_[j] = static_cast<uint8_t>(LevelOf(spread_[j][bucket_[j]]));
+  }
+}
+
+void SignalModel::Sanitize() {
+  for (auto& row : spread_) {
+    for (int32_t& s : row) s = std::clamp(s, 0, 64 * 256);
+  }
+  for (auto& row : counts_) {
+    for (uint8_t& n : row) n = std::min<uint8_t>(n, 28);
+  }
+  stride_ = std::clamp(stride_, 1, kMaxStride);
+  // Predictions, buckets and levels follow from the history.
+  PredictImage();
+  PredictAudio();
+}
+
+}  // namespace lmzip::cm
