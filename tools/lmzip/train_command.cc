@@ -22,7 +22,9 @@ int TrainMain(int argc, char** argv) {
   app.add_option("--width", o.model.width, "Embedding width");
   app.add_option("--layers", o.model.layers, "Transformer blocks");
   app.add_option("--heads", o.model.heads, "Attention heads");
-  app.add_option("--context", o.model.context, "Longest sequence in bytes: the model's window; longer inputs slide it (restart on its last half)");
+  auto* context_option = app.add_option(
+      "--context", o.model.context,
+      "The model's window in bytes (default: --seq-len); longer inputs slide it, restarting on its last half");
   app.add_option("--steps", o.steps, "Optimiser steps")->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   app.add_option("--batch", o.batch, "Sequences per step at --seq-len")->check(CLI::Range(1, 1 << 16));
   app.add_option("--seq-len", o.seq_len, "Sequence length for most steps")->check(CLI::Range(1, 1 << 16));
@@ -63,6 +65,8 @@ int TrainMain(int argc, char** argv) {
     o.model.width = 256;
     o.model.heads = 8;
   }
+  // A model is trained at its window: positions it never trained on would cost dearly.
+  if (context_option->count() == 0) o.model.context = o.seq_len;
   o.float16 = !f32;
   o.progress = !quiet;
   fmt::print(stderr, "training {} parameters: width {}, {} layers, {} heads, context {}\n",
