@@ -45,7 +45,7 @@ class Transformer {
     std::span<const uint8_t> inputs;
     float* logits = nullptr;
     bool last_only = false;
-    std::span<const uint32_t> tokens;
+    std::span<const uint32_t> tokens{};
   };
   // REQUIRES: every state was made by NewState() of this model, each state appears
   // once, state->position() + n <= config().context, and every token < config().vocab.
