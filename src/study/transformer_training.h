@@ -27,15 +27,15 @@ struct TransformerShape {
 // (at least 1).
 Result<TransformerShape> ParseShape(const std::string& text);
 
-// How the study trains its transformers. Small defaults: a model trains in about a
-// minute on one core. Each model is trained at sequence length `seq_len` and its
+// How the study trains its transformers. Small defaults: a model trains in one to
+// three minutes on one core (more for the largest vocabularies). Each model is trained at sequence length `seq_len` and its
 // context is `seq_len` too: the coder slides a window over longer chunks, so that
 // no position beyond the trained length is ever used.
 struct TransformerTraining {
   std::string trainer;           // lmzip-train; "" = FindTrainer()
   std::string work_dir;          // token files, GGUF files and logs; "" = a temporary folder
-  int64_t steps = 300;
-  int batch = 8;
+  int64_t steps = 150;
+  int batch = 4;
   int seq_len = 128;             // symbols per training sequence = the model's context
   double learning_rate = 3e-3;
   int warmup = 30;
