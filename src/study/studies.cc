@@ -98,7 +98,7 @@ std::string TrainerOrNote(const TransformerTraining& training, StudyResult* resu
 
 std::string TrainingNote(const TransformerTraining& t, const std::vector<TransformerShape>& shapes) {
   std::string names;
-  for (const TransformerShape& s : shapes) names += (names.empty() ? "" : ", ") + s.Name() + fmt::format(" ({} heads)", s.heads);
+  for (const TransformerShape& s : shapes) names += (names.empty() ? "" : ", ") + s.Name() + fmt::format(" ({} head{})", s.heads, s.heads == 1 ? "" : "s");
   return fmt::format("transformers {} (width x layers): {} steps of {} sequences of {} symbols, context {} "
                      "(longer chunks slide a window), lr {}, trained by lmzip-train",
                      names, t.steps, t.batch, t.seq_len, t.seq_len, t.learning_rate);
