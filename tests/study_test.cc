@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -65,6 +66,7 @@ TEST(StudyTest, ScalingFindsABestModelPerDatasetSize) {
   options.train_bytes = 8192;
   options.ngram_orders = {0, 2};
   options.codecs = {"lmzip-order0-1"};
+  options.transformer_shapes = {};
   auto result = RunScalingStudy(text, options);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   EXPECT_EQ(result->points.size(), 6u);
@@ -86,6 +88,7 @@ TEST(StudyTest, TokensStudyHasByteRowsAndRoundTripsTokens) {
   options.ngram_orders = {1};
   options.train_bytes = 24576;
   options.eval_bytes = 8192;
+  options.transformer_shapes = {};
   auto result = RunTokensStudy(text, options);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   ASSERT_EQ(result->points.size(), HaveSentencePiece() ? 2u : 1u);
@@ -96,6 +99,82 @@ TEST(StudyTest, TokensStudyHasByteRowsAndRoundTripsTokens) {
     EXPECT_GT(result->points[1].side_bytes, 0u);
     for (const std::string& n : result->notes) EXPECT_EQ(n.find("round-trip"), std::string::npos) << n;
   }
+}
+
+// Tiny transformers, a few steps: what matters is that the rows exist and are sane.
+TransformerTraining TinyTraining() {
+  TransformerTraining t;
+  t.steps = 3;
+  t.batch = 2;
+  t.seq_len = 16;
+  t.warmup = 1;
+  return t;
+}
+
+TEST(StudyTest, ScalingHasTransformerRowsWhenTheTrainerIsBuilt) {
+  if (FindTrainer().empty()) GTEST_SKIP() << "no lmzip-train in this build";
+  const auto text = Moby(32768);
+  ScalingOptions options;
+  options.dataset_sizes = {2048, 20480};
+  options.train_bytes = 8192;
+  options.ngram_orders = {0};
+  options.codecs = {};
+  options.transformer_shapes = {{8, 1, 1}, {16, 1, 1}};
+  options.training = TinyTraining();
+  options.threads = 2;
+  auto result = RunScalingStudy(text, options);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_EQ(result->points.size(), 6u);
+  for (const StudyPoint& p : result->points) {
+    if (p.model == "ngram-0") continue;
+    EXPECT_TRUE(p.model == "tf-8x1" || p.model == "tf-16x1") << p.model;
+    EXPECT_GT(p.raw_rate, 0.3);  // a few steps of training: near 8 bits per byte
+    EXPECT_LT(p.raw_rate, 1.3);
+    EXPECT_NEAR(p.adjusted_rate - p.raw_rate, 2.0 * static_cast<double>(p.parameters) / p.raw_bytes, 1e-9);
+  }
+  int best = 0;
+  for (const std::string& n : result->notes) best += n.starts_with("best transformer for");
+  EXPECT_EQ(best, 2);
+}
+
+TEST(StudyTest, TokensStudyTrainsTransformersPerVocabulary) {
+  if (FindTrainer().empty()) GTEST_SKIP() << "no lmzip-train in this build";
+  const auto text = Moby(32768);
+  TokensOptions options;
+  options.vocabularies = {400};
+  options.ngram_orders = {1};
+  options.train_bytes = 24576;
+  options.eval_bytes = 8192;
+  options.transformer_shapes = {{8, 1, 1}};
+  options.training = TinyTraining();
+  auto result = RunTokensStudy(text, options);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  std::vector<double> vocabularies;
+  for (const StudyPoint& p : result->points) {
+    if (p.model != "tf-8x1") continue;
+    vocabularies.push_back(p.x);
+    EXPECT_GT(p.raw_rate, 0.2);
+    EXPECT_LT(p.raw_rate, 1.5);
+    EXPECT_GT(p.adjusted_rate, p.raw_rate);
+  }
+  EXPECT_EQ(vocabularies.size(), HaveSentencePiece() ? 2u : 1u);
+}
+
+TEST(StudyTest, TransformerRowsAreSkippedWithANoteWithoutTrainer) {
+  ::setenv("LMZIP_TRAIN", "/nonexistent/lmzip-train", 1);
+  const auto text = Moby(32768);
+  ScalingOptions options;
+  options.dataset_sizes = {2048};
+  options.train_bytes = 8192;
+  options.ngram_orders = {0};
+  options.codecs = {};
+  auto result = RunScalingStudy(text, options);
+  ::unsetenv("LMZIP_TRAIN");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->points.size(), 1u);
+  bool noted = false;
+  for (const std::string& n : result->notes) noted |= n.starts_with("transformer rows skipped");
+  EXPECT_TRUE(noted);
 }
 
 TEST(TokenizerTest, BpeRoundTripsArbitraryText) {
@@ -130,6 +209,8 @@ TEST(ReportTest, WritesMarkdownAndHtml) {
   options.scaling.train_bytes = 8192;
   options.scaling.ngram_orders = {0, 1};
   options.scaling.codecs = {};
+  options.scaling.transformer_shapes = {};
+  options.tokens.transformer_shapes = {};
   options.tokens.vocabularies = {};
   options.tokens.ngram_orders = {1};
   options.tokens.train_bytes = 8192;

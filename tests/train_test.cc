@@ -7,8 +7,10 @@
 #include <cmath>
 #include <fstream>
 
+#include "model/token_transformer.h"
 #include "model/transformer_model.h"
 #include "nn/gguf.h"
+#include "nn/token_file.h"
 #include "nn/transformer.h"
 #include "train/torch_transformer.h"
 #include "train/trainer.h"
@@ -122,6 +124,93 @@ TEST(Trainer, ValidationScoresChunksAsTheCoderCodesThem) {
   EXPECT_NEAR(trained->validation_bpb, coder_bpb, 1e-3);
   // A score that ignored the window (positions past the context) would be far off.
   EXPECT_LT(trained->validation_bpb, 7.0);
+}
+
+TEST(Trainer, TrainsOnTokenIdsAndReportsBitsPerOriginalByte) {
+  const std::string dir = ::testing::TempDir();
+  // Ids of a 300-symbol vocabulary; each chunk stands for 3 bytes per id.
+  nn::TokenChunks train, valid;
+  train.vocab = valid.vocab = 300;
+  for (int c = 0; c < 40; ++c) {
+    std::vector<uint32_t> ids;
+    for (int i = 0; i < 50; ++i) ids.push_back(static_cast<uint32_t>((c * 7 + i * i) % 299 + 1));
+    (c < 36 ? train : valid).Add(ids, 150);
+  }
+  ASSERT_TRUE(nn::WriteTokenFile(dir + "train.ids", train).ok());
+  ASSERT_TRUE(nn::WriteTokenFile(dir + "valid.ids", valid).ok());
+  TrainOptions o;
+  o.model = Tiny();
+  o.model.context = 16;  // chunks of 50 ids slide the window
+  o.tokens_path = dir + "train.ids";
+  o.valid_tokens_path = dir + "valid.ids";
+  o.output_path = dir + "tokens.gguf";
+  o.steps = 3;
+  o.batch = 2;
+  o.seq_len = 16;
+  o.final_fraction = 0;
+  o.eval_every = 0;
+  o.warmup_steps = 1;
+  o.progress = false;
+  auto result = Train(o);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  // Near-uniform over 300 ids: about log2(300) / 3 = 2.7 bits per byte.
+  EXPECT_GT(result->validation_bpb, 1.5);
+  EXPECT_LT(result->validation_bpb, 4.5);
+  auto model = nn::Transformer::Load(o.output_path);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  EXPECT_EQ((*model)->config().vocab, 300);
+  EXPECT_EQ((*model)->config().context, 16);
+
+  // Without a held-out file, the tail of the chunks is held out.
+  o.valid_tokens_path.clear();
+  o.validation_fraction = 0.1;
+  EXPECT_TRUE(Train(o).ok());
+  o.model.vocab = 200;  // below the file's
+  EXPECT_FALSE(Train(o).ok());
+}
+
+// As for bytes: the held-out score of token ids is what the token coder pays, per
+// original byte, with its sliding window.
+TEST(Trainer, TokenValidationScoresChunksAsTheCoderCodesThem) {
+  const std::string dir = ::testing::TempDir();
+  nn::TokenChunks train, valid;
+  train.vocab = valid.vocab = 300;
+  for (int c = 0; c < 20; ++c) {
+    std::vector<uint32_t> ids;
+    for (int i = 0; i < 60; ++i) ids.push_back(static_cast<uint32_t>((c * 13 + i * 7) % 300));
+    (c < 19 ? train : valid).Add(ids, 170);
+  }
+  ASSERT_TRUE(nn::WriteTokenFile(dir + "train2.ids", train).ok());
+  ASSERT_TRUE(nn::WriteTokenFile(dir + "valid2.ids", valid).ok());
+  TrainOptions o;
+  o.model = Tiny();
+  o.model.context = 16;
+  o.tokens_path = dir + "train2.ids";
+  o.valid_tokens_path = dir + "valid2.ids";
+  o.output_path = dir + "tokens2.gguf";
+  o.float16 = false;
+  o.steps = 6;
+  o.batch = 2;
+  o.seq_len = 16;
+  o.final_fraction = 0;
+  o.eval_every = 0;
+  o.warmup_steps = 1;
+  o.learning_rate = 1e-2;
+  o.progress = false;
+  auto trained = Train(o);
+  ASSERT_TRUE(trained.ok()) << trained.status().ToString();
+
+  auto model = nn::Transformer::Load(o.output_path);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  TokenSequencePredictor predictor(*model);
+  double bits = 0;
+  for (uint32_t id : valid.ids) {
+    const auto cdf = predictor.Predict();
+    bits -= std::log2(static_cast<double>(cdf[id + 1] - cdf[id]) / (1 << 24));
+    predictor.Update(id);
+  }
+  // The coder's CDF differs from the softmax only by its quantisation and floors.
+  EXPECT_NEAR(trained->validation_bpb, bits / 170.0, 1e-2);
 }
 
 TEST(Trainer, EngineMatchesLibtorchForward) {

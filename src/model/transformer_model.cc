@@ -19,21 +19,6 @@ namespace {
 // few enough to bound the key/value caches (width x context x layers x 8 bytes each).
 constexpr size_t kDecodeBatch = 16;
 
-template <typename Fn>
-void ForEachGroup(size_t n, int threads, Fn fn) {
-  const size_t groups = std::min<size_t>(n, static_cast<size_t>(std::max(threads, 1)));
-  if (groups <= 1) {
-    fn(size_t{0}, n);
-    return;
-  }
-  std::vector<std::thread> pool;
-  for (size_t g = 0; g < groups; ++g) {
-    const size_t begin = n * g / groups, end = n * (g + 1) / groups;
-    pool.emplace_back([&fn, begin, end] { fn(begin, end); });
-  }
-  for (std::thread& t : pool) t.join();
-}
-
 }  // namespace
 
 Result<LoadedTransformer> LoadTransformer(const std::string& path) {
@@ -43,6 +28,11 @@ Result<LoadedTransformer> LoadTransformer(const std::string& path) {
   if (auto it = cache.find(path); it != cache.end()) return it->second;
   LoadedTransformer loaded;
   LMZIP_ASSIGN_OR_RETURN(loaded.model, nn::Transformer::Load(path, &loaded.hash));
+  if (loaded.model->config().vocab != nn::kVocabSize) {
+    return Status::NotSupported(path + ": a token-level model (vocabulary " +
+                                std::to_string(loaded.model->config().vocab) +
+                                "); files are coded with byte-level models (vocabulary 256)");
+  }
   cache[path] = loaded;
   return loaded;
 }

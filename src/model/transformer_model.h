@@ -7,10 +7,12 @@
 // `context` bytes therefore see exactly one fresh sequence each.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "lmzip/codec.h"
@@ -21,13 +23,31 @@ namespace lmzip {
 
 inline constexpr int kTransformerModelVersion = 1;
 
+// Splits items [0, n) into min(n, threads) contiguous groups and runs fn(begin, end)
+// for each on its own thread (on the caller's when there is one group).
+template <typename Fn>
+void ForEachGroup(size_t n, int threads, Fn fn) {
+  const size_t groups = std::min<size_t>(n, static_cast<size_t>(std::max(threads, 1)));
+  if (groups <= 1) {
+    fn(size_t{0}, n);
+    return;
+  }
+  std::vector<std::thread> pool;
+  for (size_t g = 0; g < groups; ++g) {
+    const size_t begin = n * g / groups, end = n * (g + 1) / groups;
+    pool.emplace_back([&fn, begin, end] { fn(begin, end); });
+  }
+  for (std::thread& t : pool) t.join();
+}
+
 // A loaded weights file and the XXH64 of its bytes (what .lmz files record).
 struct LoadedTransformer {
   std::shared_ptr<const nn::Transformer> model;
   uint64_t hash = 0;
 };
 
-// Loads `path` once per process (later calls share it; thread-safe).
+// Loads `path` once per process (later calls share it; thread-safe). NotSupported for
+// a token-level model (vocabulary other than 256).
 Result<LoadedTransformer> LoadTransformer(const std::string& path);
 
 // Where the bench finds models/tf-*.gguf: $LMZIP_MODELS_DIR, else the source tree's

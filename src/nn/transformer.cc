@@ -57,7 +57,7 @@ Transformer::Transformer(TransformerWeights weights) : config_(weights.config), 
     L.ffn_up = Transpose(L.ffn_up, f, d);
     L.ffn_down = Transpose(L.ffn_down, d, f);
   }
-  w_.output = Transpose(w_.output, kVocabSize, d);
+  w_.output = Transpose(w_.output, static_cast<size_t>(config_.vocab), d);
   RotaryTables(config_.context, config_.head_width(), config_.rope_base, &rope_cos_, &rope_sin_);
 }
 
@@ -96,13 +96,15 @@ void Transformer::Evaluate(std::span<const Request> requests, KernelIsa isa) con
   const size_t hw = static_cast<size_t>(config_.head_width());
   const size_t half = hw / 2;
   const size_t ctx = static_cast<size_t>(config_.context);
+  const size_t vocab = static_cast<size_t>(config_.vocab);
   const float scale = 1.0f / std::sqrt(static_cast<float>(hw));
+  auto count = [](const Request& req) { return req.tokens.empty() ? req.inputs.size() : req.tokens.size(); };
 
   // Row r belongs to request row_req[r] at position row_pos[r].
   std::vector<size_t> row_req, row_pos;
   for (size_t q = 0; q < requests.size(); ++q) {
     const size_t start = static_cast<size_t>(requests[q].state->position_);
-    for (size_t k = 0; k < requests[q].inputs.size(); ++k) {
+    for (size_t k = 0; k < count(requests[q]); ++k) {
       row_req.push_back(q);
       row_pos.push_back(start + k);
     }
@@ -115,7 +117,12 @@ void Transformer::Evaluate(std::span<const Request> requests, KernelIsa isa) con
     size_t r = 0;
     for (const Request& req : requests) {
       for (uint8_t b : req.inputs) {
+        if (!req.tokens.empty()) break;
         std::copy_n(w_.token_embedding.data() + b * d, d, x.data() + r * d);
+        ++r;
+      }
+      for (uint32_t t : req.tokens) {
+        std::copy_n(w_.token_embedding.data() + t * d, d, x.data() + r * d);
         ++r;
       }
     }
@@ -162,7 +169,7 @@ void Transformer::Evaluate(std::span<const Request> requests, KernelIsa isa) con
   size_t gathered = 0;
   std::vector<float*> targets;
   for (const Request& req : requests) {
-    const size_t n = req.inputs.size();
+    const size_t n = count(req);
     if (req.last_only) {
       if (n > 0) {
         std::copy_n(x.data() + (r + n - 1) * d, d, attn.data() + gathered * d);
@@ -171,33 +178,36 @@ void Transformer::Evaluate(std::span<const Request> requests, KernelIsa isa) con
       }
     } else {
       std::copy_n(x.data() + r * d, n * d, attn.data() + gathered * d);
-      for (size_t k = 0; k < n; ++k) targets.push_back(req.logits + k * kVocabSize);
+      for (size_t k = 0; k < n; ++k) targets.push_back(req.logits + k * vocab);
       gathered += n;
     }
     r += n;
     req.state->position_ += static_cast<int>(n);
   }
-  std::vector<float> logits(gathered * kVocabSize);
-  MatMul(attn.data(), gathered, d, w_.output.data(), kVocabSize, w_.output_bias.data(), logits.data(), isa);
+  std::vector<float> logits(gathered * vocab);
+  MatMul(attn.data(), gathered, d, w_.output.data(), vocab, w_.output_bias.data(), logits.data(), isa);
   for (size_t g = 0; g < gathered; ++g) {
-    std::copy_n(logits.data() + g * kVocabSize, kVocabSize, targets[g]);
+    std::copy_n(logits.data() + g * vocab, vocab, targets[g]);
   }
 }
 
-void LogitsToCdf(const float* logits, uint32_t* cdf, KernelIsa isa) {
-  constexpr uint64_t kTotal = uint64_t{1} << 16;
-  constexpr uint64_t kSpare = kTotal - kVocabSize;
-  float e[kVocabSize];
+namespace {
+
+// LogitsToCdf with caller-provided scratch: e (vocab floats), w (vocab), freq (vocab).
+void LogitsToCdfWith(const float* logits, int vocab, int total_bits, uint32_t* cdf, float* e, uint64_t* w,
+                     uint32_t* freq, KernelIsa isa) {
+  const uint64_t kTotal = uint64_t{1} << total_bits;
+  const uint64_t kSpare = kTotal - static_cast<uint64_t>(vocab);
+  const size_t n = static_cast<size_t>(vocab);
   float max = logits[0];
-  for (int b = 1; b < kVocabSize; ++b) max = logits[b] > max ? logits[b] : max;
-  for (int b = 0; b < kVocabSize; ++b) e[b] = logits[b] - max;
-  ExpInPlace(e, kVocabSize, isa);
-  const float sum = ReduceSum(e, kVocabSize, isa);
+  for (int b = 1; b < vocab; ++b) max = logits[b] > max ? logits[b] : max;
+  for (int b = 0; b < vocab; ++b) e[b] = logits[b] - max;
+  ExpInPlace(e, n, isa);
+  const float sum = ReduceSum(e, n, isa);
   const float to_int = 16777216.0f / sum;
-  uint64_t w[kVocabSize];
   uint64_t total = 0;
   int top = 0;
-  for (int b = 0; b < kVocabSize; ++b) {
+  for (int b = 0; b < vocab; ++b) {
     float v = e[b] * to_int;
     if (!(v >= 0.0f)) v = 0.0f;
     if (v > 16777216.0f) v = 16777216.0f;
@@ -206,27 +216,47 @@ void LogitsToCdf(const float* logits, uint32_t* cdf, KernelIsa isa) {
     if (w[b] > w[top]) top = b;
   }
   if (total == 0) {
-    for (uint64_t& v : w) v = 1;
-    total = kVocabSize;
+    for (int b = 0; b < vocab; ++b) w[b] = 1;
+    total = static_cast<uint64_t>(vocab);
   }
+  // w[b] <= 2^24 and kSpare < 2^24: the product fits in 64 bits.
   uint64_t assigned = 0;
-  uint32_t freq[kVocabSize];
-  for (int b = 0; b < kVocabSize; ++b) {
+  for (int b = 0; b < vocab; ++b) {
     freq[b] = static_cast<uint32_t>(1 + w[b] * kSpare / total);
     assigned += freq[b];
   }
   freq[top] += static_cast<uint32_t>(kTotal - assigned);
   cdf[0] = 0;
-  for (int b = 0; b < kVocabSize; ++b) cdf[b + 1] = cdf[b] + freq[b];
+  for (int b = 0; b < vocab; ++b) cdf[b + 1] = cdf[b] + freq[b];
 }
 
-void LogSoftmax(const float* logits, double* out) {
+}  // namespace
+
+void LogitsToCdf(const float* logits, uint32_t* cdf, KernelIsa isa) {
+  float e[kVocabSize];
+  uint64_t w[kVocabSize];
+  uint32_t freq[kVocabSize];
+  LogitsToCdfWith(logits, kVocabSize, 16, cdf, e, w, freq, isa);
+}
+
+void LogitsToCdf(const float* logits, int vocab, int total_bits, uint32_t* cdf, KernelIsa isa) {
+  std::vector<float> e(static_cast<size_t>(vocab));
+  std::vector<uint64_t> w(static_cast<size_t>(vocab));
+  std::vector<uint32_t> freq(static_cast<size_t>(vocab));
+  LogitsToCdfWith(logits, vocab, total_bits, cdf, e.data(), w.data(), freq.data(), isa);
+}
+
+int CdfBitsForVocab(int vocab) { return vocab <= kVocabSize ? 16 : 24; }
+
+void LogSoftmax(const float* logits, double* out) { LogSoftmax(logits, kVocabSize, out); }
+
+void LogSoftmax(const float* logits, int vocab, double* out) {
   double max = logits[0];
-  for (int b = 1; b < kVocabSize; ++b) max = std::max(max, static_cast<double>(logits[b]));
+  for (int b = 1; b < vocab; ++b) max = std::max(max, static_cast<double>(logits[b]));
   double sum = 0;
-  for (int b = 0; b < kVocabSize; ++b) sum += std::exp(static_cast<double>(logits[b]) - max);
+  for (int b = 0; b < vocab; ++b) sum += std::exp(static_cast<double>(logits[b]) - max);
   const double log_sum = std::log(sum) + max;
-  for (int b = 0; b < kVocabSize; ++b) out[b] = static_cast<double>(logits[b]) - log_sum;
+  for (int b = 0; b < vocab; ++b) out[b] = static_cast<double>(logits[b]) - log_sum;
 }
 
 }  // namespace lmzip::nn

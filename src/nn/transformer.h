@@ -37,17 +37,18 @@ class Transformer {
   const TransformerConfig& config() const { return config_; }
   uint64_t parameter_count() const { return config_.parameter_count(); }
 
-  // One sequence's request: feed `inputs` (the bytes at the state's next positions);
-  // `logits` receives inputs.size() x 256 floats (row k = prediction after inputs[k]),
-  // or only the last row when `last_only`.
+  // One sequence's request: feed `inputs` (the bytes at the state's next positions),
+  // or `tokens` (token ids) when it is not empty; `logits` receives n x vocab floats
+  // (n inputs; row k = prediction after input k), or only the last row when `last_only`.
   struct Request {
     TransformerState* state = nullptr;
     std::span<const uint8_t> inputs;
     float* logits = nullptr;
     bool last_only = false;
+    std::span<const uint32_t> tokens{};
   };
   // REQUIRES: every state was made by NewState() of this model, each state appears
-  // once, and state->position() + inputs.size() <= config().context.
+  // once, state->position() + n <= config().context, and every token < config().vocab.
   void Evaluate(std::span<const Request> requests, KernelIsa isa = ActiveIsa()) const;
 
   std::unique_ptr<TransformerState> NewState() const;
@@ -76,7 +77,19 @@ class TransformerState {
 // softmax with DetExp in fixed order, scaled to integers, every byte at least 1/65536.
 void LogitsToCdf(const float* logits, uint32_t* cdf, KernelIsa isa = ActiveIsa());
 
-// Natural-log probabilities of the softmax of 256 logits (reference quality, libm).
+// The same for `vocab` logits: a CDF of vocab + 1 entries totalling 1 << total_bits,
+// every symbol at least 1. REQUIRES: 2 <= vocab < (1 << total_bits), total_bits <= 24.
+// With vocab 256 and total_bits 16 it equals the form above bit for bit.
+void LogitsToCdf(const float* logits, int vocab, int total_bits, uint32_t* cdf, KernelIsa isa = ActiveIsa());
+
+// The CDF precision the coder uses for a vocabulary, in bits: 16 for bytes (256),
+// 24 for token vocabularies, so that the floor of one unit per symbol stays below
+// 1/16 of the total mass up to kMaxVocabSize symbols.
+int CdfBitsForVocab(int vocab);
+
+// Natural-log probabilities of the softmax of 256 (or `vocab`) logits (reference
+// quality, libm).
 void LogSoftmax(const float* logits, double* out);
+void LogSoftmax(const float* logits, int vocab, double* out);
 
 }  // namespace lmzip::nn

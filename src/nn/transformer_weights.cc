@@ -11,7 +11,8 @@ std::string Key(const char* suffix) { return std::string(kTransformerArch) + "."
 
 uint64_t TransformerConfig::parameter_count() const {
   const uint64_t d = static_cast<uint64_t>(width);
-  return 2 * kVocabSize * d + kVocabSize + static_cast<uint64_t>(layers) * (12 * d * d + 9 * d);
+  const uint64_t v = static_cast<uint64_t>(vocab);
+  return 2 * v * d + v + static_cast<uint64_t>(layers) * (12 * d * d + 9 * d);
 }
 
 Status TransformerConfig::Validate() const {
@@ -21,6 +22,9 @@ Status TransformerConfig::Validate() const {
     return Status::InvalidArgument("transformer heads must divide the width into even head widths");
   }
   if (context < 1 || context > (1 << 16)) return Status::InvalidArgument("context must be 1..65536");
+  if (vocab < 2 || vocab > kMaxVocabSize) {
+    return Status::InvalidArgument("vocabulary must be 2.." + std::to_string(kMaxVocabSize) + " symbols");
+  }
   if (!(rope_base > 1.0f) || !(layer_norm_eps > 0.0f)) {
     return Status::InvalidArgument("rope base must be > 1 and layer norm epsilon > 0");
   }
@@ -30,8 +34,9 @@ Status TransformerConfig::Validate() const {
 std::vector<NamedTensor> ListTensors(TransformerWeights& w) {
   const uint64_t d = static_cast<uint64_t>(w.config.width);
   const uint64_t f = static_cast<uint64_t>(w.config.ffn_width());
+  const uint64_t v = static_cast<uint64_t>(w.config.vocab);
   std::vector<NamedTensor> list;
-  list.push_back({"token_embd.weight", {d, kVocabSize}, &w.token_embedding});
+  list.push_back({"token_embd.weight", {d, v}, &w.token_embedding});
   for (size_t l = 0; l < w.layers.size(); ++l) {
     LayerWeights& L = w.layers[l];
     const std::string p = "blk." + std::to_string(l) + ".";
@@ -48,8 +53,8 @@ std::vector<NamedTensor> ListTensors(TransformerWeights& w) {
     list.push_back({p + "ffn_norm.weight", {d}, &L.ffn_norm_scale});
     list.push_back({p + "ffn_norm.bias", {d}, &L.ffn_norm_bias});
   }
-  list.push_back({"output.weight", {d, kVocabSize}, &w.output});
-  list.push_back({"output.bias", {kVocabSize}, &w.output_bias});
+  list.push_back({"output.weight", {d, v}, &w.output});
+  list.push_back({"output.bias", {v}, &w.output_bias});
   return list;
 }
 
@@ -77,7 +82,7 @@ GgufFile ToGguf(const TransformerWeights& weights, const TrainingInfo& info, Ggu
   file.metadata[Key("block_count")] = static_cast<uint64_t>(c.layers);
   file.metadata[Key("head_count")] = static_cast<uint64_t>(c.heads);
   file.metadata[Key("feed_forward_length")] = static_cast<uint64_t>(c.ffn_width());
-  file.metadata[Key("vocab_size")] = uint64_t{kVocabSize};
+  file.metadata[Key("vocab_size")] = static_cast<uint64_t>(c.vocab);
   file.metadata[Key("rope.freq_base")] = static_cast<double>(c.rope_base);
   file.metadata[Key("attention.layer_norm_epsilon")] = static_cast<double>(c.layer_norm_eps);
   file.metadata["lmzip.training.corpus"] = info.corpus;
@@ -105,17 +110,17 @@ Result<TransformerWeights> FromGguf(const GgufFile& file) {
   LMZIP_ASSIGN_OR_RETURN(uint64_t ffn, file.GetUint(Key("feed_forward_length")));
   LMZIP_ASSIGN_OR_RETURN(double base, file.GetFloat(Key("rope.freq_base")));
   LMZIP_ASSIGN_OR_RETURN(double eps, file.GetFloat(Key("attention.layer_norm_epsilon")));
-  if (width > 4096 || layers > 64 || heads > 4096 || context > (1 << 16)) {
+  if (width > 4096 || layers > 64 || heads > 4096 || context > (1 << 16) || vocab > kMaxVocabSize) {
     return Status::InvalidArgument("GGUF transformer shape is out of range");
   }
   c.width = static_cast<int>(width);
   c.layers = static_cast<int>(layers);
   c.heads = static_cast<int>(heads);
   c.context = static_cast<int>(context);
+  c.vocab = static_cast<int>(vocab);
   c.rope_base = static_cast<float>(base);
   c.layer_norm_eps = static_cast<float>(eps);
   LMZIP_RETURN_IF_ERROR(c.Validate());
-  if (vocab != kVocabSize) return Status::NotSupported("only byte vocabularies (256) are supported");
   if (ffn != static_cast<uint64_t>(c.ffn_width())) {
     return Status::NotSupported("only 4x MLP widening is supported");
   }

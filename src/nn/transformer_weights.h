@@ -1,12 +1,13 @@
-// The byte-level transformer that lmzip trains and runs, and its GGUF form.
+// The transformer that lmzip trains and runs, and its GGUF form.
 //
-// Architecture (docs/neural.md): vocabulary 256; the input at position t is byte t-1
-// (byte 0 at t = 0); token embedding; `layers` post-LN blocks
+// Architecture (docs/neural.md): a vocabulary of `vocab` symbols (256 for byte-level
+// models, a tokenizer's size for token-level ones); the input at position t is symbol
+// t-1 (symbol 0 at t = 0); token embedding; `layers` post-LN blocks
 //   h = LN_attn(h + W_o * attention(rotary(W_q h), rotary(W_k h), W_v h))
 //   h = LN_ffn(h + W_down * gelu_tanh(W_up h + b_up) + b_down)
 // with causal multi-head attention (no biases), rotary positions on the two halves of
 // each head (base `rope_base`), 4x MLP widening; logits = W_out h + b_out (untied).
-// Parameter count: 2*256*d + 256 + layers*(12*d*d + 9*d).
+// Parameter count: 2*vocab*d + vocab + layers*(12*d*d + 9*d).
 #pragma once
 
 #include <cstdint>
@@ -19,13 +20,15 @@
 namespace lmzip::nn {
 
 inline constexpr char kTransformerArch[] = "lmzip-transformer";
-inline constexpr int kVocabSize = 256;
+inline constexpr int kVocabSize = 256;        // byte-level models
+inline constexpr int kMaxVocabSize = 1 << 20;  // token-level models: 2..kMaxVocabSize
 
 struct TransformerConfig {
   int width = 64;       // d: embedding width
   int layers = 4;
   int heads = 4;        // d % heads == 0, head width even
-  int context = 2048;   // longest sequence the model attends over, in bytes
+  int context = 2048;   // longest sequence the model attends over, in symbols
+  int vocab = kVocabSize;  // symbols: 256 bytes, or a tokenizer's token ids
   float rope_base = 10000.0f;
   float layer_norm_eps = 1e-5f;
 
@@ -47,17 +50,17 @@ struct LayerWeights {
 
 struct TransformerWeights {
   TransformerConfig config;
-  std::vector<float> token_embedding;  // 256 x d
+  std::vector<float> token_embedding;  // vocab x d
   std::vector<LayerWeights> layers;
-  std::vector<float> output, output_bias;  // 256 x d, 256
+  std::vector<float> output, output_bias;  // vocab x d, vocab
 };
 
 // What a weights file says about its training, stored as lmzip.training.* metadata.
 struct TrainingInfo {
   std::string corpus;       // description of the training text
   uint64_t steps = 0;
-  uint64_t tokens = 0;      // bytes seen in training
-  double validation_bpb = 0;
+  uint64_t tokens = 0;      // symbols (bytes or token ids) seen in training
+  double validation_bpb = 0;  // held-out bits per original byte
 };
 
 // Tensor names (GGUF, llama.cpp style) in a fixed order: token_embd.weight,

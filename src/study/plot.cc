@@ -96,22 +96,21 @@ Status PlotStudy(const StudyResult& result, const std::string& dir, std::vector<
     return Status::Ok();
   }
   if (result.name == "scaling") {
+    // One line per dataset and family (trained n-grams, transformers); other models as points.
+    auto family = [](const std::string& model) { return model.starts_with("ngram-") ? "n-grams" : "transformers"; };
     std::map<std::string, Series> lines, points;
     std::vector<std::string> order;
     for (const StudyPoint& p : result.points) {
-      if (!lines.count(p.dataset)) order.push_back(p.dataset);
-      Series& s = IsFamily(p.model) ? lines[p.dataset] : points[p.dataset + " " + p.model];
-      s.title = IsFamily(p.model) ? p.dataset + " (n-gram / transformer)" : p.model + ", " + p.dataset;
-      s.lines = IsFamily(p.model);
+      const std::string key = IsFamily(p.model) ? p.dataset + ": trained " + family(p.model) : "";
+      if (!key.empty() && !lines.count(key)) order.push_back(key);
+      Series& s = !key.empty() ? lines[key] : points[p.dataset + " " + p.model];
+      s.title = !key.empty() ? key : p.model + ", " + p.dataset;
+      s.lines = !key.empty();
       // Models without parameters sit at x = 1 on the log axis.
       s.points.emplace_back(std::max(1.0, p.x), 100 * p.adjusted_rate);
-      lines[p.dataset];
     }
     std::vector<Series> series;
-    for (const std::string& d : order) {
-      lines[d].title = d + ": trained n-grams / transformers";
-      series.push_back(lines[d]);
-    }
+    for (const std::string& key : order) series.push_back(lines[key]);
     for (auto& [name, s] : points) series.push_back(s);
     return Draw(dir, "scaling", "Adjusted rate vs model size (models with no parameters at 1)",
                 "model parameters (2 bytes each)", "adjusted compression rate, % (log)", 10, true,

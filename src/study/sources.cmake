@@ -2,6 +2,7 @@ list(APPEND LMZIP_SOURCES
   src/study/ngram.cc
   src/study/tokenizer.cc
   src/study/studies.cc
+  src/study/transformer_training.cc
   src/study/plot.cc
   src/study/report.cc)
 list(APPEND LMZIP_TEST_SOURCES tests/study_test.cc)

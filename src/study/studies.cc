@@ -12,6 +12,9 @@
 #include "generate/next_byte.h"
 #include "study/ngram.h"
 #include "study/tokenizer.h"
+#include "util/progress.h"
+
+#include <thread>
 
 namespace lmzip::study {
 namespace {
@@ -52,6 +55,54 @@ uint64_t NgramChunkedBytes(const NgramModel& model,
 }
 
 std::vector<uint32_t> Widen(std::span<const uint8_t> bytes) { return {bytes.begin(), bytes.end()}; }
+
+// A model's point: `coded` bytes for `raw_bytes`, rates raw and adjusted (2 bytes per
+// parameter plus the side bytes).
+StudyPoint RatePoint(std::string dataset, std::string model, double x, uint64_t raw_bytes, uint64_t coded,
+                     uint64_t parameters, uint64_t side_bytes) {
+  StudyPoint p;
+  p.dataset = std::move(dataset);
+  p.model = std::move(model);
+  p.x = x;
+  p.raw_bytes = raw_bytes;
+  p.parameters = parameters;
+  p.side_bytes = side_bytes;
+  p.raw_rate = static_cast<double>(coded) / static_cast<double>(raw_bytes);
+  p.adjusted_rate = static_cast<double>(coded + 2 * parameters + side_bytes) / static_cast<double>(raw_bytes);
+  return p;
+}
+
+int ResolveThreads(int threads) {
+  return threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+// Bytes of a LEB128 varint of `v`.
+uint64_t VarintBytes(uint64_t v) {
+  uint64_t n = 1;
+  while (v >= 128) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+// The trainer to use, or "" with a note saying why the transformer rows are missing.
+std::string TrainerOrNote(const TransformerTraining& training, StudyResult* result) {
+  const std::string trainer = training.trainer.empty() ? FindTrainer() : training.trainer;
+  if (trainer.empty()) {
+    result->notes.push_back("transformer rows skipped: this build has no lmzip-train (it needs libtorch: "
+                            "install libtorch-dev and reconfigure)");
+  }
+  return trainer;
+}
+
+std::string TrainingNote(const TransformerTraining& t, const std::vector<TransformerShape>& shapes) {
+  std::string names;
+  for (const TransformerShape& s : shapes) names += (names.empty() ? "" : ", ") + s.Name() + fmt::format(" ({} head{})", s.heads, s.heads == 1 ? "" : "s");
+  return fmt::format("transformers {} (width x layers): {} steps of {} sequences of {} symbols, context {} "
+                     "(longer chunks slide a window), lr {}, trained by lmzip-train",
+                     names, t.steps, t.batch, t.seq_len, t.seq_len, t.learning_rate);
+}
 
 
 // The bench's chunked run (no whole streams) of `codecs`, transformers included.
@@ -176,16 +227,9 @@ Result<StudyResult> RunScalingStudy(std::span<const uint8_t> text, const Scaling
       for (size_t pos = 0; pos < d.bytes.size(); pos += options.chunk_size) {
         chunks.push_back(Widen(std::span(d.bytes).subspan(pos, options.chunk_size)));
       }
-      StudyPoint p;
-      p.dataset = d.name;
-      p.model = fmt::format("ngram-{}", order);
-      p.raw_bytes = d.bytes.size();
-      p.parameters = model.parameters();
-      p.x = static_cast<double>(p.parameters);
-      const uint64_t coded = NgramChunkedBytes(model, chunks);
-      p.raw_rate = static_cast<double>(coded) / static_cast<double>(p.raw_bytes);
-      p.adjusted_rate = static_cast<double>(coded + 2 * p.parameters) / static_cast<double>(p.raw_bytes);
-      result.points.push_back(p);
+      result.points.push_back(RatePoint(d.name, fmt::format("ngram-{}", order),
+                                        static_cast<double>(model.parameters()), d.bytes.size(),
+                                        NgramChunkedBytes(model, chunks), model.parameters(), 0));
     }
   }
 
@@ -198,6 +242,64 @@ Result<StudyResult> RunScalingStudy(std::span<const uint8_t> text, const Scaling
     }
   }
 
+  std::vector<std::string> transformer_names;
+  if (!options.transformer_shapes.empty()) {
+    TransformerTraining training = options.training;
+    training.trainer = TrainerOrNote(training, &result);
+    if (!training.trainer.empty()) {
+      ScratchDir scratch(training.work_dir);
+      training.work_dir = scratch.path();
+      result.notes.push_back(TrainingNote(training, options.transformer_shapes));
+      // Chunks of the training text; the evaluation sets are prefixes of the largest,
+      // so each model codes the largest once.
+      nn::TokenChunks train_chunks, valid;
+      const auto train_text = text.subspan(train_start);
+      for (size_t pos = 0; pos < train_text.size(); pos += options.chunk_size) {
+        const auto chunk = train_text.subspan(pos, std::min(options.chunk_size, train_text.size() - pos));
+        train_chunks.Add(Widen(chunk), static_cast<uint32_t>(chunk.size()));
+      }
+      const BenchDataset* largest = &sets[0];
+      for (const BenchDataset& d : sets) largest = d.bytes.size() > largest->bytes.size() ? &d : largest;
+      std::vector<std::vector<uint32_t>> eval_chunks;
+      for (size_t pos = 0; pos < largest->bytes.size(); pos += options.chunk_size) {
+        eval_chunks.push_back(Widen(std::span(largest->bytes).subspan(pos, options.chunk_size)));
+        if (valid.chunks() < 16) valid.Add(eval_chunks.back(), static_cast<uint32_t>(eval_chunks.back().size()));
+      }
+      ProgressBar bar("scaling: transformers", 2 * options.transformer_shapes.size(), options.progress, false);
+      for (const TransformerShape& shape : options.transformer_shapes) {
+        LMZIP_ASSIGN_OR_RETURN(TrainedTransformer trained,
+                               TrainTransformer(training, shape, "scaling-" + shape.Name(), train_chunks, valid));
+        bar.Add(1);
+        LMZIP_ASSIGN_OR_RETURN(std::vector<uint64_t> sizes,
+                               CodedChunkBytes(trained.model, eval_chunks, ResolveThreads(options.threads)));
+        bar.Add(1);
+        transformer_names.push_back(shape.Name());
+        for (const BenchDataset& d : sets) {
+          uint64_t coded = 0;
+          for (size_t c = 0; c < d.bytes.size() / options.chunk_size; ++c) coded += sizes[c];
+          const uint64_t parameters = trained.model->parameter_count();
+          result.points.push_back(RatePoint(d.name, shape.Name(), static_cast<double>(parameters), d.bytes.size(),
+                                            coded, parameters, 0));
+        }
+      }
+      bar.Finish();
+    }
+  }
+
+  for (const BenchDataset& d : sets) {
+    const StudyPoint* best_tf = nullptr;
+    for (const StudyPoint& p : result.points) {
+      if (p.dataset == d.name &&
+          std::find(transformer_names.begin(), transformer_names.end(), p.model) != transformer_names.end() &&
+          (best_tf == nullptr || p.adjusted_rate < best_tf->adjusted_rate)) {
+        best_tf = &p;
+      }
+    }
+    if (best_tf != nullptr) {
+      result.notes.push_back(fmt::format("best transformer for {}: {} ({} parameters), adjusted rate {:.1f}%",
+                                         d.name, best_tf->model, best_tf->parameters, 100 * best_tf->adjusted_rate));
+    }
+  }
   for (const BenchDataset& d : sets) {
     const StudyPoint* best_ngram = nullptr;
     for (const StudyPoint& p : result.points) {
@@ -243,6 +345,18 @@ Result<StudyResult> RunTokensStudy(std::span<const uint8_t> text, const TokensOp
   } else {
     result.notes.push_back("this build has no SentencePiece: byte-level rows only");
   }
+  TransformerTraining training = options.training;
+  if (!options.transformer_shapes.empty()) training.trainer = TrainerOrNote(training, &result);
+  const bool transformers = !options.transformer_shapes.empty() && !training.trainer.empty();
+  std::unique_ptr<ScratchDir> scratch;
+  if (transformers) {
+    scratch = std::make_unique<ScratchDir>(training.work_dir);
+    training.work_dir = scratch->path();
+    result.notes.push_back(TrainingNote(training, options.transformer_shapes) +
+                           "; each training chunk tokenized on its own, as the held-out ones");
+  }
+  ProgressBar bar("tokens: transformers", transformers ? 2 * vocabularies.size() * options.transformer_shapes.size() : 0,
+                  options.progress && transformers, false);
   for (int vocabulary : vocabularies) {
     std::unique_ptr<Tokenizer> tokenizer;
     std::vector<uint32_t> train;
@@ -285,20 +399,55 @@ Result<StudyResult> RunTokensStudy(std::span<const uint8_t> text, const TokensOp
       uint64_t coded = NgramChunkedBytes(model, chunks);
       // A flag per chunk says tokens or raw bytes; raw chunks cost their size.
       if (tokenizer) coded += (chunks.size() + 7) / 8 + raw_chunks.size() * options.chunk_size;
-      StudyPoint p;
-      p.dataset = "text";
-      p.model = fmt::format("ngram-{}", order);
-      p.x = vocabulary;
-      p.raw_bytes = eval.size();
-      p.parameters = model.parameters();
-      p.side_bytes = tokenizer_bytes;
-      p.raw_rate = static_cast<double>(coded) / static_cast<double>(eval.size());
-      p.adjusted_rate = static_cast<double>(coded + 2 * p.parameters + p.side_bytes) /
-                        static_cast<double>(eval.size());
+      StudyPoint p = RatePoint("text", fmt::format("ngram-{}", order), vocabulary, eval.size(), coded,
+                               model.parameters(), tokenizer_bytes);
+      p.tokens_per_byte = static_cast<double>(tokens) / static_cast<double>(eval.size());
+      result.points.push_back(p);
+    }
+    if (!transformers) continue;
+    nn::TokenChunks train_chunks, valid;
+    train_chunks.vocab = valid.vocab = symbols;
+    for (size_t pos = 0; pos < train_bytes.size(); pos += options.chunk_size) {
+      const auto chunk = train_bytes.subspan(pos, std::min(options.chunk_size, train_bytes.size() - pos));
+      std::vector<uint32_t> ids;
+      if (tokenizer) {
+        LMZIP_ASSIGN_OR_RETURN(ids, tokenizer->Encode(chunk));
+      } else {
+        ids = Widen(chunk);
+      }
+      train_chunks.Add(ids, static_cast<uint32_t>(chunk.size()));
+    }
+    for (size_t c = 0; c < chunks.size(); ++c) {
+      if (std::find(raw_chunks.begin(), raw_chunks.end(), c) == raw_chunks.end()) {
+        valid.Add(chunks[c], static_cast<uint32_t>(std::min(options.chunk_size, eval.size() - c * options.chunk_size)));
+      }
+    }
+    for (const TransformerShape& shape : options.transformer_shapes) {
+      const std::string name = fmt::format("tokens-{}-{}", vocabulary, shape.Name());
+      LMZIP_ASSIGN_OR_RETURN(TrainedTransformer trained, TrainTransformer(training, shape, name, train_chunks, valid));
+      bar.Add(1);
+      LMZIP_ASSIGN_OR_RETURN(std::vector<uint64_t> sizes,
+                             CodedChunkBytes(trained.model, chunks, ResolveThreads(options.threads)));
+      bar.Add(1);
+      uint64_t coded = 0;
+      for (size_t c = 0; c < chunks.size(); ++c) {
+        const bool raw = std::find(raw_chunks.begin(), raw_chunks.end(), c) != raw_chunks.end();
+        if (!tokenizer) {
+          coded += sizes[c];
+        } else if (raw) {
+          coded += std::min(options.chunk_size, eval.size() - c * options.chunk_size);
+        } else {
+          coded += sizes[c] + VarintBytes(chunks[c].size());
+        }
+      }
+      if (tokenizer) coded += (chunks.size() + 7) / 8;
+      StudyPoint p = RatePoint("text", shape.Name(), vocabulary, eval.size(), coded,
+                               trained.model->parameter_count(), tokenizer_bytes);
       p.tokens_per_byte = static_cast<double>(tokens) / static_cast<double>(eval.size());
       result.points.push_back(p);
     }
   }
+  bar.Finish();
   return result;
 }
 

@@ -14,6 +14,7 @@
 
 #include "lmzip/bench.h"
 #include "lmzip/status.h"
+#include "study/transformer_training.h"
 
 namespace lmzip::study {
 
@@ -61,13 +62,17 @@ struct ScalingOptions {
   uint64_t train_bytes = 2'000'000;      // n-gram training text: the end of the corpus
   std::vector<int> ngram_orders = {0, 1, 2, 3, 4, 5};
   std::vector<std::string> codecs = {"lmzip-cm-1", "lmzip-cm-6"};  // plus transformers
+  // Byte-level transformers trained by lmzip-train on the same text as the n-grams
+  // (skipped, with a note, when this build has no trainer; empty = none).
+  std::vector<TransformerShape> transformer_shapes = {{16, 2, 1}, {32, 2, 2}, {64, 2, 4}};
+  TransformerTraining training;
   size_t chunk_size = 2048;
   int threads = 0;
   bool progress = false;
 };
-// Evaluation sets are the first N bytes of `text`; the n-grams train on its last
-// train_bytes, which no evaluation set reaches (sizes that would are capped, with a
-// note). Notes name the best model for each dataset size.
+// Evaluation sets are the first N bytes of `text`; the n-grams and transformers train
+// on its last train_bytes, which no evaluation set reaches (sizes that would are
+// capped, with a note). Notes name the best model for each dataset size.
 Result<StudyResult> RunScalingStudy(std::span<const uint8_t> text, const ScalingOptions& options);
 
 struct TokensOptions {
@@ -75,10 +80,18 @@ struct TokensOptions {
   std::vector<int> ngram_orders = {1, 2};  // a small and a larger model
   uint64_t train_bytes = 2'000'000;        // tokenizer and model training: the end of the text
   uint64_t eval_bytes = 256 * 1024;        // held out: the start of the text
+  // A small and a larger transformer per vocabulary, trained by lmzip-train on the
+  // training text's chunks (skipped, with a note, without a trainer; empty = none).
+  std::vector<TransformerShape> transformer_shapes = {{32, 2, 2}, {64, 2, 4}};
+  TransformerTraining training;
   size_t chunk_size = 2048;
+  int threads = 0;
+  bool progress = false;
 };
 // Each chunk is tokenized on its own and must decode to its bytes; a chunk that does
 // not is coded as raw bytes (8 bits each, with a note). Rates are on the original bytes.
+// Transformer rows are real coded streams; token rows also pay each chunk's token
+// count (a varint), which a decoder needs.
 Result<StudyResult> RunTokensStudy(std::span<const uint8_t> text, const TokensOptions& options);
 
 // The study's table for a terminal.

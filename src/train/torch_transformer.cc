@@ -64,11 +64,11 @@ torch::Tensor TorchBlockImpl::forward(const torch::Tensor& x, const torch::Tenso
 }
 
 TorchTransformerImpl::TorchTransformerImpl(const nn::TransformerConfig& c) : config(c) {
-  token_embedding = register_module("token_embedding", torch::nn::Embedding(nn::kVocabSize, c.width));
+  token_embedding = register_module("token_embedding", torch::nn::Embedding(c.vocab, c.width));
   for (int l = 0; l < c.layers; ++l) {
     blocks.push_back(register_module("block" + std::to_string(l), TorchBlock(c)));
   }
-  output = register_module("output", MakeLinear(c.width, nn::kVocabSize, true));
+  output = register_module("output", MakeLinear(c.width, c.vocab, true));
   std::vector<float> cos, sin;
   nn::RotaryTables(c.context, c.head_width(), c.rope_base, &cos, &sin);
   const int64_t half = c.head_width() / 2;

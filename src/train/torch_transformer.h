@@ -23,8 +23,8 @@ TORCH_MODULE(TorchBlock);
 
 struct TorchTransformerImpl : torch::nn::Module {
   explicit TorchTransformerImpl(const nn::TransformerConfig& c);
-  // inputs: [batch, time] int64 byte values (the input at t is byte t-1, 0 first).
-  // Returns logits [batch, time, 256].
+  // inputs: [batch, time] int64 symbols (the input at t is symbol t-1, 0 first).
+  // Returns logits [batch, time, vocab].
   torch::Tensor forward(const torch::Tensor& inputs);
 
   nn::TransformerConfig config;

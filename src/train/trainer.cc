@@ -10,6 +10,7 @@
 #include <random>
 
 #include "nn/gguf.h"
+#include "nn/token_file.h"
 #include "train/torch_transformer.h"
 
 namespace lmzip::train {
@@ -38,8 +39,9 @@ Status WriteAll(const std::string& path, const std::vector<uint8_t>& bytes) {
   return Status::Ok();
 }
 
-// Sequences of `len` bytes: input = (0, s[0..len-2]), target = s[0..len-1].
-void FillSequence(const uint8_t* s, int64_t len, int64_t* input, int64_t* target) {
+// Sequences of `len` symbols: input = (0, s[0..len-2]), target = s[0..len-1].
+template <typename Symbol>
+void FillSequence(const Symbol* s, int64_t len, int64_t* input, int64_t* target) {
   input[0] = 0;
   for (int64_t i = 0; i < len; ++i) {
     if (i > 0) input[i] = s[i - 1];
@@ -55,10 +57,12 @@ struct EvalWindow {
   int64_t scored = 0;  // targets that count, from first_scored on
 };
 
-// The windows in which the coder predicts the bytes of one chunk: the first starts at
-// position 0 with input 0; whenever `context` positions are used, the sequence restarts
-// on input 0 followed by the last context/2 - 1 bytes, and goes on with the last byte.
-std::vector<EvalWindow> ChunkWindows(const uint8_t* s, int64_t len, int64_t context) {
+// The windows in which the coder predicts the symbols (bytes or token ids) of one
+// chunk: the first starts at position 0 with input 0; whenever `context` positions are
+// used, the sequence restarts on input 0 followed by the last context/2 - 1 symbols,
+// and goes on with the last one.
+template <typename Symbol>
+std::vector<EvalWindow> ChunkWindows(const Symbol* s, int64_t len, int64_t context) {
   std::vector<EvalWindow> windows;
   const int64_t keep = std::max<int64_t>(1, context / 2);
   int64_t next = 0;  // first byte of the chunk not yet scored
@@ -82,23 +86,10 @@ std::vector<EvalWindow> ChunkWindows(const uint8_t* s, int64_t len, int64_t cont
   return windows;
 }
 
-// Mean bits per byte over the first `max_chunks` whole chunks of `chunk_size` bytes,
-// each coded from a fresh state as the coder codes a chunk (with its sliding window
-// when the chunk is longer than the model's context).
-double EvaluateBpb(TorchTransformer& model, const uint8_t* data, size_t size, int max_chunks,
-                   int64_t chunk_size) {
+// Natural-log loss of the scored targets of `windows`, in batches.
+double ScoreWindows(TorchTransformer& model, const std::vector<EvalWindow>& windows) {
   torch::NoGradGuard guard;
   const int64_t context = model->config.context;
-  if (size == 0) return 0.0;
-  // A held-out part shorter than one chunk is scored as one shorter chunk.
-  chunk_size = std::min<int64_t>(chunk_size, static_cast<int64_t>(size));
-  int64_t chunks = static_cast<int64_t>(size) / chunk_size;
-  if (max_chunks > 0) chunks = std::min<int64_t>(chunks, max_chunks);
-  std::vector<EvalWindow> windows;
-  for (int64_t c = 0; c < chunks; ++c) {
-    std::vector<EvalWindow> w = ChunkWindows(data + c * chunk_size, chunk_size, context);
-    std::move(w.begin(), w.end(), std::back_inserter(windows));
-  }
   constexpr int64_t kBatch = 4;
   double total_nats = 0;
   const auto n_windows = static_cast<int64_t>(windows.size());
@@ -116,11 +107,49 @@ double EvaluateBpb(TorchTransformer& model, const uint8_t* data, size_t size, in
     }
     const torch::Tensor logits = model->forward(input);
     const torch::Tensor loss = torch::nn::functional::cross_entropy(
-        logits.view({-1, nn::kVocabSize}), target.view({-1}),
+        logits.view({-1, model->config.vocab}), target.view({-1}),
         torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
     total_nats += (loss * mask.view({-1})).sum().item<double>();
   }
-  return total_nats / static_cast<double>(chunks * chunk_size) / kLn2;
+  return total_nats;
+}
+
+// Mean bits per byte over the first `max_chunks` whole chunks of `chunk_size` bytes,
+// each coded from a fresh state as the coder codes a chunk (with its sliding window
+// when the chunk is longer than the model's context).
+double EvaluateBpb(TorchTransformer& model, const uint8_t* data, size_t size, int max_chunks,
+                   int64_t chunk_size) {
+  const int64_t context = model->config.context;
+  if (size == 0) return 0.0;
+  // A held-out part shorter than one chunk is scored as one shorter chunk.
+  chunk_size = std::min<int64_t>(chunk_size, static_cast<int64_t>(size));
+  int64_t chunks = static_cast<int64_t>(size) / chunk_size;
+  if (max_chunks > 0) chunks = std::min<int64_t>(chunks, max_chunks);
+  std::vector<EvalWindow> windows;
+  for (int64_t c = 0; c < chunks; ++c) {
+    std::vector<EvalWindow> w = ChunkWindows(data + c * chunk_size, chunk_size, context);
+    std::move(w.begin(), w.end(), std::back_inserter(windows));
+  }
+  return ScoreWindows(model, windows) / static_cast<double>(chunks * chunk_size) / kLn2;
+}
+
+// Bits per original byte over the first `max_chunks` (0 = all) token-id chunks of
+// `held_out`, each coded from a fresh state with the coder's sliding window.
+double EvaluateTokenChunks(TorchTransformer& model, const nn::TokenChunks& held_out, int max_chunks) {
+  size_t chunks = held_out.chunks();
+  if (max_chunks > 0) chunks = std::min(chunks, static_cast<size_t>(max_chunks));
+  std::vector<EvalWindow> windows;
+  uint64_t bytes = 0;
+  const uint32_t* ids = held_out.ids.data();
+  for (size_t c = 0; c < chunks; ++c) {
+    const int64_t n = held_out.token_counts[c];
+    std::vector<EvalWindow> w = ChunkWindows(ids, n, model->config.context);
+    std::move(w.begin(), w.end(), std::back_inserter(windows));
+    ids += n;
+    bytes += held_out.byte_counts[c];
+  }
+  if (bytes == 0) return 0.0;
+  return ScoreWindows(model, windows) / static_cast<double>(bytes) / kLn2;
 }
 
 struct Checkpoint {
@@ -158,21 +187,68 @@ double LearningRate(const TrainOptions& o, int64_t step) {
   return o.learning_rate * (0.1 + 0.9 * cosine);
 }
 
-Result<TrainResult> TrainImpl(const TrainOptions& o) {
+// The token-id training chunks and the held-out ones (nn/token_file.h). The model's
+// vocabulary becomes the files' when it was left at the byte default.
+Status LoadTokenCorpus(TrainOptions* o, nn::TokenChunks* train, nn::TokenChunks* held_out) {
+  LMZIP_ASSIGN_OR_RETURN(*train, nn::ReadTokenFile(o->tokens_path));
+  if (!o->valid_tokens_path.empty()) {
+    LMZIP_ASSIGN_OR_RETURN(*held_out, nn::ReadTokenFile(o->valid_tokens_path));
+  } else {
+    // The last validation_fraction of the chunks.
+    const size_t n = train->chunks();
+    const size_t keep = n - static_cast<size_t>(static_cast<double>(n) * o->validation_fraction);
+    held_out->vocab = train->vocab;
+    size_t offset = 0;
+    for (size_t c = 0; c < keep; ++c) offset += train->token_counts[c];
+    for (size_t c = keep, at = offset; c < n; at += train->token_counts[c], ++c) {
+      held_out->Add(std::span(train->ids).subspan(at, train->token_counts[c]), train->byte_counts[c]);
+    }
+    train->ids.resize(offset);
+    train->token_counts.resize(keep);
+    train->byte_counts.resize(keep);
+  }
+  const uint32_t vocab = std::max(train->vocab, held_out->vocab);
+  if (o->model.vocab == nn::kVocabSize) o->model.vocab = static_cast<int>(vocab);
+  if (static_cast<uint32_t>(o->model.vocab) < vocab) {
+    return Status::InvalidArgument(o->tokens_path + ": ids need a vocabulary of " + std::to_string(vocab) +
+                                   ", more than --vocab " + std::to_string(o->model.vocab));
+  }
+  return Status::Ok();
+}
+
+Result<TrainResult> TrainImpl(TrainOptions o) {
+  nn::TokenChunks tokens, valid_tokens;
+  const bool token_level = !o.tokens_path.empty();
+  if (token_level) LMZIP_RETURN_IF_ERROR(LoadTokenCorpus(&o, &tokens, &valid_tokens));
   LMZIP_RETURN_IF_ERROR(o.model.Validate());
   if (o.steps < 1 || o.batch < 1 || o.seq_len < 1 || o.seq_len > o.model.context) {
     return Status::InvalidArgument("steps and batch must be >= 1 and seq-len within the context");
   }
   if (o.output_path.empty()) return Status::InvalidArgument("no output file given");
-  LMZIP_ASSIGN_OR_RETURN(std::vector<uint8_t> corpus, ReadAll(o.corpus_path));
+  std::vector<uint8_t> corpus;
+  if (!token_level) {
+    LMZIP_ASSIGN_OR_RETURN(corpus, ReadAll(o.corpus_path));
+  }
   const size_t held_out = static_cast<size_t>(static_cast<double>(corpus.size()) * o.validation_fraction);
-  const size_t train_size = corpus.size() - held_out;
+  const size_t train_size = token_level ? tokens.ids.size() : corpus.size() - held_out;
   if (train_size < static_cast<size_t>(o.model.context) + 1) {
-    return Status::InvalidArgument(o.corpus_path + ": too small to train on (needs more than " +
-                                   std::to_string(o.model.context) + " training bytes)");
+    return Status::InvalidArgument((token_level ? o.tokens_path : o.corpus_path) +
+                                   ": too small to train on (needs more than " +
+                                   std::to_string(o.model.context) + " training symbols)");
   }
   const uint8_t* train_data = corpus.data();
   const uint8_t* valid_data = corpus.data() + train_size;
+  auto fill = [&](size_t offset, int64_t len, int64_t* input, int64_t* target) {
+    if (token_level) {
+      FillSequence(tokens.ids.data() + offset, len, input, target);
+    } else {
+      FillSequence(train_data + offset, len, input, target);
+    }
+  };
+  auto evaluate = [&](TorchTransformer& m) {
+    return token_level ? EvaluateTokenChunks(m, valid_tokens, o.eval_chunks)
+                       : EvaluateBpb(m, valid_data, held_out, o.eval_chunks, o.eval_chunk_size);
+  };
 
   torch::set_num_threads(std::max(1, o.threads));
   torch::manual_seed(o.seed);
@@ -212,7 +288,7 @@ Result<TrainResult> TrainImpl(const TrainOptions& o) {
     torch::Tensor input = torch::empty({batch, len}, torch::kInt64);
     torch::Tensor target = torch::empty({batch, len}, torch::kInt64);
     for (int64_t b = 0; b < batch; ++b) {
-      FillSequence(train_data + pick(rng), len, input[b].data_ptr<int64_t>(), target[b].data_ptr<int64_t>());
+      fill(pick(rng), len, input[b].data_ptr<int64_t>(), target[b].data_ptr<int64_t>());
     }
     for (auto& group : optimizer.param_groups()) {
       static_cast<torch::optim::AdamWOptions&>(group.options()).lr(LearningRate(o, step));
@@ -220,7 +296,7 @@ Result<TrainResult> TrainImpl(const TrainOptions& o) {
     optimizer.zero_grad();
     const torch::Tensor logits = model->forward(input);
     const torch::Tensor loss =
-        torch::nn::functional::cross_entropy(logits.view({-1, nn::kVocabSize}), target.view({-1}));
+        torch::nn::functional::cross_entropy(logits.view({-1, o.model.vocab}), target.view({-1}));
     loss.backward();
     torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
     optimizer.step();
@@ -234,7 +310,7 @@ Result<TrainResult> TrainImpl(const TrainOptions& o) {
 
     const bool last = state.step == o.steps;
     const bool eval = o.eval_every > 0 && (state.step % o.eval_every == 0 || last);
-    if (eval) last_valid_bpb = EvaluateBpb(model, valid_data, held_out, o.eval_chunks, o.eval_chunk_size);
+    if (eval) last_valid_bpb = evaluate(model);
     if (state.step % 10 == 0 || eval || last) {
       const double now = std::chrono::duration<double>(Clock::now() - start).count();
       const double window_secs = std::chrono::duration<double>(Clock::now() - window_start).count();
@@ -250,10 +326,12 @@ Result<TrainResult> TrainImpl(const TrainOptions& o) {
         const double eta = static_cast<double>(o.steps - state.step) * static_cast<double>(tokens_per_step) /
                            std::max(tok_per_s, 1e-9);
         const int filled = static_cast<int>(30.0 * static_cast<double>(state.step) / static_cast<double>(o.steps));
-        std::fprintf(stderr, "%s[%-30s] step %lld/%lld  loss %.3f bpb  val %.3f bpb  %.0f tok/s  eta %.0f s%s",
+        // Training loss per symbol (a byte or a token); validation per original byte.
+        std::fprintf(stderr, "%s[%-30s] step %lld/%lld  loss %.3f %s  val %.3f bpb  %.0f tok/s  eta %.0f s%s",
                      tty ? "\r" : "", std::string(static_cast<size_t>(filled), '#').c_str(),
                      static_cast<long long>(state.step), static_cast<long long>(o.steps),
-                     last_train_bpb, last_valid_bpb, tok_per_s, eta, tty ? "" : "\n");
+                     last_train_bpb, token_level ? "bits/token" : "bpb", last_valid_bpb, tok_per_s, eta,
+                     tty ? "" : "\n");
         std::fflush(stderr);
       }
       window_nats = 0;
@@ -275,9 +353,9 @@ Result<TrainResult> TrainImpl(const TrainOptions& o) {
   result.tokens = state.tokens;
   result.final_train_bpb = last_train_bpb;
   result.validation_bpb =
-      o.eval_every > 0 ? last_valid_bpb : EvaluateBpb(model, valid_data, held_out, o.eval_chunks, o.eval_chunk_size);
+      o.eval_every > 0 ? last_valid_bpb : evaluate(model);
   nn::TrainingInfo info;
-  info.corpus = o.corpus_name.empty() ? o.corpus_path : o.corpus_name;
+  info.corpus = !o.corpus_name.empty() ? o.corpus_name : token_level ? o.tokens_path : o.corpus_path;
   info.steps = static_cast<uint64_t>(result.steps);
   info.tokens = result.tokens;
   info.validation_bpb = result.validation_bpb;

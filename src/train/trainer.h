@@ -1,10 +1,16 @@
-// Training of lmzip's byte-level transformers with libtorch on the CPU.
+// Training of lmzip's transformers with libtorch on the CPU.
 //
 // The corpus is one byte file: the first (1 - validation_fraction) of it trains, the
 // rest is held out and scored as non-overlapping chunks of eval_chunk_size bytes, each
 // starting fresh and, where a chunk is longer than the model's context, with the
 // coder's sliding window (exactly how the coder sees 2048-byte chunks). Every training
 // sequence likewise starts at position 0 with input byte 0.
+//
+// Or token ids (a token-level model): a token-id file (nn/token_file.h) of tokenized
+// chunks trains; the held-out chunks come from a second such file, or are the last
+// validation_fraction of the first file's chunks. Each held-out chunk is scored from a
+// fresh start with the coder's sliding windows (model/token_transformer.h), and the
+// loss is reported in bits per byte of the original text.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +23,9 @@ namespace lmzip::train {
 
 struct TrainOptions {
   nn::TransformerConfig model;
-  std::string corpus_path;
+  std::string corpus_path;           // a byte corpus, or:
+  std::string tokens_path;           // a token-id file (then corpus_path is unused)
+  std::string valid_tokens_path;     // held-out token-id chunks ("" = the tail of tokens_path)
   std::string corpus_name;           // recorded in the GGUF file; the path when empty
   double validation_fraction = 0.05;
   std::string output_path;           // .gguf written at the end
@@ -45,7 +53,7 @@ struct TrainResult {
   int64_t steps = 0;
   uint64_t tokens = 0;
   double final_train_bpb = 0;
-  double validation_bpb = 0;  // on the first eval_chunks held-out chunks
+  double validation_bpb = 0;  // on the first eval_chunks held-out chunks, bits per original byte
 };
 
 // Trains (or resumes) and writes the GGUF file. IOError/InvalidArgument on bad input.

@@ -142,20 +142,41 @@ int StudyMain(int argc, char** argv) {
   } else if (study == "scaling") {
     app.description(
         "Adjusted rate vs model size on text datasets of three sizes 10x apart, with the best\n"
-        "model for each (finding 1): trained byte n-grams of order 0..5, the context-mixing\n"
-        "models and the transformers in models/.");
+        "model for each (finding 1): trained byte n-grams of order 0..5, byte-level transformers\n"
+        "of several sizes trained here (with lmzip-train), the context-mixing models and the\n"
+        "transformers in models/.");
     app.add_option("--sizes", sizes, "Comma-separated dataset sizes (default 100k,1M,10M)");
     app.add_option("--train-bytes", train_bytes, "n-gram training text, from the end (default 2M)");
     app.add_option("--orders", orders, "n-gram orders (default 0,1,2,3,4,5)");
     app.add_option("--codecs", codecs, "Other models (default lmzip-cm-1,lmzip-cm-6 + transformers)");
   } else {
     app.description(
-        "Bytes vs SentencePiece BPE vocabularies (1K..20K) for a small and a larger trained model,\n"
-        "rates on the original bytes, the tokenizer's size in the adjusted rate (finding 3).");
+        "Bytes vs SentencePiece BPE vocabularies (1K..20K) for a small and a larger trained n-gram\n"
+        "and a small and a larger transformer (trained with lmzip-train), rates on the original\n"
+        "bytes, the tokenizer's size in the adjusted rate (finding 3, the paper's Table 2).");
     app.add_option("--vocab", list, "Comma-separated vocabulary sizes (default 1000,2000,5000,10000,20000)");
     app.add_option("--orders", orders, "n-gram orders over tokens: small, larger (default 1,2)");
     app.add_option("--train-bytes", train_bytes, "Training text, from the end (default 2M)");
     app.add_option("--eval-bytes", eval_bytes, "Held-out text, from the start (default 256k)");
+  }
+  // Transformer rows (scaling and tokens): trained by lmzip-train, when it is built.
+  std::string tf_shapes;
+  bool no_transformers = false;
+  st::TransformerTraining training;
+  if (study != "context") {
+    app.add_option("--tf-shapes", tf_shapes,
+                   study == "scaling" ? "Transformer shapes WIDTHxLAYERS[xHEADS] (default 16x2,32x2,64x2)"
+                                      : "Small and larger transformer, WIDTHxLAYERS[xHEADS] (default 32x2,64x2)");
+    app.add_option("--tf-steps", training.steps, "Training steps per transformer")->capture_default_str()
+        ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+    app.add_option("--tf-batch", training.batch, "Sequences per step")->capture_default_str()->check(CLI::Range(1, 4096));
+    app.add_option("--tf-seq-len", training.seq_len, "Symbols per sequence = the models' context")
+        ->capture_default_str()->check(CLI::Range(2, 1 << 16));
+    app.add_option("--tf-lr", training.learning_rate, "Peak learning rate")->capture_default_str();
+    app.add_option("--tf-threads", training.train_threads, "libtorch threads per training")->capture_default_str()
+        ->check(CLI::Range(1, 1024));
+    app.add_option("--tf-dir", training.work_dir, "Keep the token files, GGUF models and training logs here");
+    app.add_flag("--no-transformers", no_transformers, "Only the n-gram (and codec) rows");
   }
   try {
     app.parse(argc, argv);
@@ -163,6 +184,20 @@ int StudyMain(int argc, char** argv) {
     return app.exit(e);
   }
   const bool progress = !quiet && lmzip::ProgressBar::StderrIsTerminal();
+  std::vector<st::TransformerShape> shapes;
+  for (const std::string& item : Split(tf_shapes)) {
+    auto shape = st::ParseShape(item);
+    if (!shape.ok()) {
+      Error(what, shape.status().ToString());
+      return 2;
+    }
+    shapes.push_back(*shape);
+  }
+  auto apply_transformers = [&](std::vector<st::TransformerShape>* target, st::TransformerTraining* t) {
+    if (!shapes.empty()) *target = shapes;
+    if (no_transformers) target->clear();
+    *t = training;
+  };
   auto size_list = [&](const std::string& s, std::vector<uint64_t>* out) {
     out->clear();
     for (const std::string& item : Split(s)) {
@@ -226,6 +261,7 @@ int StudyMain(int argc, char** argv) {
     for (const std::string& t : st::TransformerCodecs(models_dir)) scaling.codecs.push_back(t);
     scaling.threads = threads;
     scaling.progress = progress;
+    apply_transformers(&scaling.transformer_shapes, &scaling.training);
     return Finish(what, st::RunScalingStudy(*bytes, scaling), out_dir, !no_plot);
   }
   if (!list.empty()) {
@@ -237,6 +273,9 @@ int StudyMain(int argc, char** argv) {
     Error(what, "bad --train-bytes or --eval-bytes");
     return 2;
   }
+  tokens.threads = threads;
+  tokens.progress = progress;
+  apply_transformers(&tokens.transformer_shapes, &tokens.training);
   return Finish(what, st::RunTokensStudy(*bytes, tokens), out_dir, !no_plot);
 }
 
@@ -253,6 +292,8 @@ int ReportMain(int argc, char** argv) {
   app.add_option("-o,--out", out_dir, "Folder to write")->capture_default_str();
   app.add_option("-T,--threads", threads, "Worker threads (0: one per core)")->capture_default_str();
   app.add_flag("--small", small, "A tenth of the default sizes, for a quick look");
+  bool no_transformers = false;
+  app.add_flag("--no-transformers", no_transformers, "No transformer training (scaling and tokens rows)");
   app.add_flag("-q,--quiet", quiet, "No progress bars");
   try {
     app.parse(argc, argv);
@@ -285,7 +326,14 @@ int ReportMain(int argc, char** argv) {
   }
   o.tokens.train_bytes = 1'000'000 / scale;
   o.tokens.eval_bytes = (128 << 10) / scale;
-  if (small) o.tokens.vocabularies = {1000, 2000, 5000};
+  if (small) {
+    o.tokens.vocabularies = {1000, 2000, 5000};
+    o.scaling.training.steps = o.tokens.training.steps = 60;
+  }
+  if (no_transformers) {
+    o.scaling.transformer_shapes.clear();
+    o.tokens.transformer_shapes.clear();
+  }
   const std::string image = corpora + "/images/skimage/camera.png";
   if (std::filesystem::exists(image)) o.image_path = image;
   auto written = st::RunReport(o);

@@ -1,4 +1,5 @@
-// `lmzip train`: trains a byte-level transformer on a text corpus and writes GGUF.
+// `lmzip train`: trains a transformer on a text corpus (bytes) or on token ids, and
+// writes GGUF.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
@@ -15,7 +16,13 @@ int TrainMain(int argc, char** argv) {
                "and writes its weights as GGUF. The last --validation-fraction of the corpus is\n"
                "held out and reported in bits per byte.",
                "lmzip train"};
-  app.add_option("corpus", o.corpus_path, "Training text (one file)")->required();
+  app.add_option("corpus", o.corpus_path, "Training text (one file); or --tokens");
+  app.add_option("--tokens", o.tokens_path,
+                 "Token-id file (written by lmzip's tokens study) to train a token-level model on");
+  app.add_option("--valid-tokens", o.valid_tokens_path,
+                 "Held-out token-id file (default: the last --validation-fraction of --tokens' chunks)");
+  app.add_option("--vocab", o.model.vocab, "Vocabulary of a token-level model (default: the token file's)")
+      ->check(CLI::Range(2, lmzip::nn::kMaxVocabSize));
   app.add_option("-o,--output", o.output_path, "GGUF file to write")->required();
   app.add_option("--shape", shape, "The paper's shapes: 200k (64 wide, 4 heads), 800k (128, 4), 3.2m (256, 8)")
       ->check(CLI::IsMember({"200k", "800k", "3.2m"}));
@@ -39,7 +46,8 @@ int TrainMain(int argc, char** argv) {
   app.add_option("--eval-every", o.eval_every, "Steps between validation runs (0 = only at the end)");
   app.add_option("--eval-chunks", o.eval_chunks, "Held-out chunks scored during training");
   app.add_option("--eval-chunk-size", o.eval_chunk_size,
-                 "Bytes per held-out chunk, coded from a fresh state with the coder's sliding window")
+                 "Bytes per held-out chunk of a byte corpus, coded from a fresh state with the coder's\n"
+                 "sliding window (token files carry their own chunks)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
   app.add_option("--checkpoint", o.checkpoint_path, "Checkpoint path prefix");
   app.add_option("--checkpoint-every", o.checkpoint_every, "Steps between checkpoints");
@@ -55,6 +63,10 @@ int TrainMain(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  if (o.corpus_path.empty() == o.tokens_path.empty()) {
+    fmt::print(stderr, "lmzip train: give either a corpus or --tokens\n");
+    return 2;
+  }
   if (shape == "200k") {
     o.model.width = 64;
     o.model.heads = 4;
@@ -69,15 +81,17 @@ int TrainMain(int argc, char** argv) {
   if (context_option->count() == 0) o.model.context = o.seq_len;
   o.float16 = !f32;
   o.progress = !quiet;
-  fmt::print(stderr, "training {} parameters: width {}, {} layers, {} heads, context {}\n",
-             o.model.parameter_count(), o.model.width, o.model.layers, o.model.heads, o.model.context);
+  if (!quiet) {
+    fmt::print(stderr, "training: width {}, {} layers, {} heads, context {}{}\n", o.model.width, o.model.layers,
+               o.model.heads, o.model.context, o.tokens_path.empty() ? "" : ", token ids");
+  }
   auto result = lmzip::train::Train(o);
   if (!result.ok()) {
     fmt::print(stderr, "lmzip train: {}\n", result.status().message());
     return 1;
   }
-  fmt::print(stderr, "{}: {} steps, {} bytes seen, train {:.4f} bpb, held-out {:.4f} bpb\n",
-             o.output_path, result->steps, result->tokens, result->final_train_bpb,
-             result->validation_bpb);
+  fmt::print(stderr, "{}: {} steps, {} {} seen, train {:.4f} bits per {}, held-out {:.4f} bpb\n",
+             o.output_path, result->steps, result->tokens, o.tokens_path.empty() ? "bytes" : "tokens",
+             result->final_train_bpb, o.tokens_path.empty() ? "byte" : "token", result->validation_bpb);
   return 0;
 }

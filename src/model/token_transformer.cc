@@ -1,0 +1,112 @@
+#include "model/token_transformer.h"
+
+#include <algorithm>
+
+#include "coder/arithmetic_coder.h"
+#include "model/transformer_model.h"
+
+namespace lmzip {
+
+TokenSequencePredictor::TokenSequencePredictor(std::shared_ptr<const nn::Transformer> model)
+    : model_(std::move(model)),
+      state_(model_->NewState()),
+      logits_(static_cast<size_t>(model_->config().vocab)),
+      cdf_(static_cast<size_t>(model_->config().vocab) + 1) {}
+
+std::span<const uint32_t> TokenSequencePredictor::Predict() {
+  const int context = model_->config().context;
+  if (state_->position() == context) {
+    state_->Reset();
+    const size_t keep = static_cast<size_t>(context / 2);
+    if (keep > 0) {
+      std::vector<uint32_t> prime(keep);
+      prime[0] = 0;
+      std::copy(history_.end() - static_cast<ptrdiff_t>(keep), history_.end() - 1, prime.begin() + 1);
+      nn::Transformer::Request req{state_.get(), {}, logits_.data(), true};
+      req.tokens = prime;
+      model_->Evaluate({&req, 1});
+    }
+  }
+  nn::Transformer::Request req{state_.get(), {}, logits_.data(), true};
+  req.tokens = {&next_input_, 1};
+  model_->Evaluate({&req, 1});
+  const int vocab = model_->config().vocab;
+  nn::LogitsToCdf(logits_.data(), vocab, nn::CdfBitsForVocab(vocab), cdf_.data());
+  return cdf_;
+}
+
+void TokenSequencePredictor::Update(uint32_t id) {
+  const size_t context = static_cast<size_t>(model_->config().context);
+  if (history_.size() >= 2 * context) history_.erase(history_.begin(), history_.end() - static_cast<ptrdiff_t>(context));
+  history_.push_back(id);
+  next_input_ = id;
+}
+
+Status CompressTokenChunks(std::shared_ptr<const nn::Transformer> model,
+                           std::span<const std::span<const uint32_t>> chunks, int threads,
+                           std::vector<std::vector<uint8_t>>* codes) {
+  const nn::Transformer& m = *model;
+  const size_t context = static_cast<size_t>(m.config().context);
+  const size_t vocab = static_cast<size_t>(m.config().vocab);
+  if (context < 2) return Status::InvalidArgument("token coding needs a context of at least 2");
+  for (const auto& chunk : chunks) {
+    for (uint32_t id : chunk) {
+      if (id >= vocab) return Status::InvalidArgument("token id " + std::to_string(id) + " is outside the vocabulary");
+    }
+  }
+  codes->assign(chunks.size(), {});
+  const int bits = nn::CdfBitsForVocab(m.config().vocab);
+  ForEachGroup(chunks.size(), threads, [&](size_t begin, size_t end) {
+    std::unique_ptr<nn::TransformerState> state = m.NewState();
+    std::vector<float> logits(context * vocab);
+    std::vector<uint32_t> inputs, cdf(vocab + 1);
+    // Windows start every `step` ids; each after the first re-reads `keep` ids whose
+    // predictions were already coded.
+    const size_t keep = context / 2, step = context - keep;
+    for (size_t c = begin; c < end; ++c) {
+      const std::span<const uint32_t> ids = chunks[c];
+      ArithmeticCoder coder(&(*codes)[c]);
+      for (size_t start = 0, skip = 0; start + skip < ids.size(); start += step, skip = keep) {
+        const size_t rows = std::min(context, ids.size() - start);
+        inputs.assign(1, 0);
+        inputs.insert(inputs.end(), ids.begin() + static_cast<ptrdiff_t>(start),
+                      ids.begin() + static_cast<ptrdiff_t>(start + rows - 1));
+        state->Reset();
+        nn::Transformer::Request req{state.get(), {}, logits.data(), false};
+        req.tokens = inputs;
+        m.Evaluate({&req, 1});
+        for (size_t r = skip; r < rows; ++r) {
+          nn::LogitsToCdf(logits.data() + r * vocab, static_cast<int>(vocab), bits, cdf.data());
+          coder.CodeSymbol(static_cast<int>(ids[start + r]), cdf, bits);
+        }
+      }
+      coder.Flush();
+    }
+  });
+  return Status::Ok();
+}
+
+Status DecompressTokenChunks(std::shared_ptr<const nn::Transformer> model,
+                             std::span<const std::span<const uint8_t>> codes,
+                             std::span<const size_t> token_counts, int threads,
+                             std::vector<std::vector<uint32_t>>* chunks) {
+  if (codes.size() != token_counts.size()) return Status::InvalidArgument("one token count per chunk is needed");
+  if (model->config().context < 2) return Status::InvalidArgument("token coding needs a context of at least 2");
+  chunks->assign(codes.size(), {});
+  const int bits = nn::CdfBitsForVocab(model->config().vocab);
+  ForEachGroup(codes.size(), threads, [&](size_t begin, size_t end) {
+    for (size_t c = begin; c < end; ++c) {
+      ArithmeticCoder coder(codes[c]);
+      TokenSequencePredictor predictor(model);
+      std::vector<uint32_t>& out = (*chunks)[c];
+      out.resize(token_counts[c]);
+      for (size_t i = 0; i < out.size(); ++i) {
+        out[i] = static_cast<uint32_t>(coder.CodeSymbol(0, predictor.Predict(), bits));
+        predictor.Update(out[i]);
+      }
+    }
+  });
+  return Status::Ok();
+}
+
+}  // namespace lmzip
