@@ -552,7 +552,8 @@ class ContextMixingModel final : public Predictor {
     indirect2_[c2c3] = static_cast<uint16_t>((indirect2_[c2c3] << 8) | byte);
     DetectStride(byte);
     DetectText(byte);
-    signal_.EndByte(byte, stride_);
+    // The signal model predicts only bytes that are not text (see PredictBit).
+    signal_.EndByte(byte, stride_, active_contexts_ == num_contexts_);
   }
 
   // Rests the signal contexts and the signal model while the recent input looks like

@@ -153,9 +153,22 @@ void SignalModel::Update(int bit) {
   audio_mixer_.Update(audio_x_.data(), bit, 3);
 }
 
-void SignalModel::EndByte(uint8_t byte, int stride) {
-  // Learn: each predictor's error in its bucket, and the LMS weights.
+void SignalModel::EndByte(uint8_t byte, int stride, bool predict_next) {
   const size_t at = pos_ & (kHistory - 1);
+  if (predicted_next_) Learn(byte, at);
+  else for (auto& e : errors_) e[at] = 0;
+  history_[at] = byte;
+  ++pos_;
+  stride_ = std::clamp(stride, 1, kMaxStride);
+  predicted_next_ = predict_next;
+  if (predict_next) {
+    PredictImage();
+    PredictAudio();
+  }
+}
+
+// Each predictor's error in its bucket, and the LMS weights.
+void SignalModel::Learn(uint8_t byte, size_t at) {
   for (int k = 0; k < kPredictors; ++k) {
     const int error = std::abs(static_cast<int>(byte) - predicted_[k]);
     errors_[k][at] = static_cast<uint8_t>(error);
@@ -169,12 +182,6 @@ void SignalModel::EndByte(uint8_t byte, int stride) {
   image_lms_.Update((static_cast<int>(byte) - w) * 16 - image_lms_prediction_, 2);
   audio_lms_short_.Update((static_cast<int>(byte) - 128) * 16 - audio_lms_short_prediction_, 3);
   audio_lms_long_.Update((static_cast<int>(byte) - 128) * 16 - audio_lms_long_prediction_, 4);
-
-  history_[at] = byte;
-  ++pos_;
-  stride_ = std::clamp(stride, 1, kMaxStride);
-  PredictImage();
-  PredictAudio();
 }
 
 void SignalModel::PredictImage() {

@@ -84,9 +84,11 @@ class SignalModel {
   // Learns the bit after Predict.
   void Update(int bit);
 
-  // After a whole byte: learns from it and predicts the next. `stride`: the row
-  // length of 2-D data in bytes (clamped to 1..kMaxStride).
-  void EndByte(uint8_t byte, int stride);
+  // After a whole byte: records it, learns from it if it was predicted, and predicts
+  // the next byte if `predict_next` (else, while the input is text, the predictors
+  // rest: Predict must not be called for that byte). `stride`: the row length of 2-D
+  // data in bytes (clamped to 1..kMaxStride).
+  void EndByte(uint8_t byte, int stride, bool predict_next);
 
   template <typename Archive>
   void Serialize(Archive& ar) {
@@ -101,6 +103,9 @@ class SignalModel {
     image_mixer_.Serialize(ar);
     audio_mixer_.Serialize(ar);
     ar.Pod(stride_);
+    uint8_t predicted_next = predicted_next_ ? 1 : 0;
+    ar.Pod(predicted_next);
+    predicted_next_ = predicted_next != 0;
     if (Archive::kLoading) Sanitize();
   }
 
@@ -112,6 +117,7 @@ class SignalModel {
   int ErrorBack(int k, int n) const {
     return static_cast<uint64_t>(n) > pos_ ? 0 : errors_[k][(pos_ - n) & (kHistory - 1)];
   }
+  void Learn(uint8_t byte, size_t at);
   void PredictImage();
   void PredictAudio();
   void Sanitize();
@@ -120,6 +126,7 @@ class SignalModel {
   // Each predictor's absolute error (at most 255) at each past byte.
   std::array<std::array<uint8_t, kHistory>, kPredictors> errors_{};
   uint64_t pos_ = 0;
+  bool predicted_next_ = true;  // whether predicted_ holds guesses for the next byte
   // Mean absolute error of each predictor in each bucket of its recent local errors,
   // in 1/64 units, and how many errors each mean has seen (at most 28).
   std::array<std::array<int32_t, kErrorBuckets>, kPredictors> spread_{};
