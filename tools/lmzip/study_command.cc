@@ -9,6 +9,7 @@
 #include "bench/bench_dataset.h"
 #include "data/dataset.h"
 #include "data/files.h"
+#include "model/transformer_model.h"
 #include "study/report.h"
 #include "study/studies.h"
 #include "util/progress.h"
@@ -129,7 +130,7 @@ int StudyMain(int argc, char** argv) {
   st::ScalingOptions scaling;
   st::TokensOptions tokens;
   std::string sizes, train_bytes, eval_bytes, orders;
-  const std::string models_dir = "models";
+  const std::string models_dir = lmzip::DefaultModelsDir();  // $LMZIP_MODELS_DIR or the source tree's models/
   if (study == "context") {
     app.description(
         "Rate vs chunk size (the context a model sees) per modality, for gzip, LZMA2, the\n"
