@@ -7,6 +7,7 @@
 set -u
 LMZIP=$(readlink -f "$1")
 MODELS=$(cd "$(dirname "$0")/.." && pwd)/models
+DATA=$(cd "$(dirname "$0")" && pwd)/data
 work=$(mktemp -d)
 trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
 cd "$work"
@@ -88,6 +89,12 @@ if [ "$(id -u)" != 0 ]; then
   expect_fail "read-only dir" "x.txt.lmz" "$LMZIP" ro/x.txt
   check "read-only: input kept" test -e ro/x.txt
 fi
+
+# Priming on images as the bench codes them, then coding with the primed state.
+check "prime --images" "$LMZIP" prime -l 1 --images "$DATA/bench" -o img.lmzw
+check "primed round trip" sh -c "'$LMZIP' -1 -c -m img.lmzw text.txt > p.lmz && '$LMZIP' -dc -m img.lmzw p.lmz | cmp - text.txt"
+expect_fail "prime: files and --images" "one of" "$LMZIP" prime --images "$DATA/bench" -o x.lmzw text.txt
+expect_fail "prime: skip everything" "no corpus bytes" "$LMZIP" prime --skip 100000000 -o y.lmzw text.txt
 
 # Transformers: alone and mixed with cm; decoding needs the same weights file.
 if [ -f "$MODELS/tf-200k.gguf" ]; then
