@@ -9,38 +9,18 @@ namespace lmzip {
 
 TokenSequencePredictor::TokenSequencePredictor(std::shared_ptr<const nn::Transformer> model)
     : model_(std::move(model)),
-      state_(model_->NewState()),
+      sequence_(*model_),
       logits_(static_cast<size_t>(model_->config().vocab)),
       cdf_(static_cast<size_t>(model_->config().vocab) + 1) {}
 
 std::span<const uint32_t> TokenSequencePredictor::Predict() {
-  const int context = model_->config().context;
-  if (state_->position() == context) {
-    state_->Reset();
-    const size_t keep = static_cast<size_t>(context / 2);
-    if (keep > 0) {
-      std::vector<uint32_t> prime(keep);
-      prime[0] = 0;
-      std::copy(history_.end() - static_cast<ptrdiff_t>(keep), history_.end() - 1, prime.begin() + 1);
-      nn::Transformer::Request req{state_.get(), {}, logits_.data(), true};
-      req.tokens = prime;
-      model_->Evaluate({&req, 1});
-    }
-  }
-  nn::Transformer::Request req{state_.get(), {}, logits_.data(), true};
-  req.tokens = {&next_input_, 1};
-  model_->Evaluate({&req, 1});
+  sequence_.Step(next_input_, logits_.data());
   const int vocab = model_->config().vocab;
   nn::LogitsToCdf(logits_.data(), vocab, nn::CdfBitsForVocab(vocab), cdf_.data());
   return cdf_;
 }
 
-void TokenSequencePredictor::Update(uint32_t id) {
-  const size_t context = static_cast<size_t>(model_->config().context);
-  if (history_.size() >= 2 * context) history_.erase(history_.begin(), history_.end() - static_cast<ptrdiff_t>(context));
-  history_.push_back(id);
-  next_input_ = id;
-}
+void TokenSequencePredictor::Update(uint32_t id) { next_input_ = id; }
 
 Status CompressTokenChunks(std::shared_ptr<const nn::Transformer> model,
                            std::span<const std::span<const uint32_t>> chunks, int threads,

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "lmzip/status.h"
+#include "model/transformer_model.h"
 #include "nn/transformer.h"
 
 namespace lmzip {
@@ -30,8 +31,7 @@ class TokenSequencePredictor {
 
  private:
   std::shared_ptr<const nn::Transformer> model_;
-  std::unique_ptr<nn::TransformerState> state_;
-  std::vector<uint32_t> history_;
+  WindowedSequence sequence_;
   uint32_t next_input_ = 0;
   std::vector<float> logits_;
   std::vector<uint32_t> cdf_;

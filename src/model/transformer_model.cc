@@ -42,34 +42,40 @@ std::string DefaultModelsDir() {
   return env != nullptr && env[0] != '\0' ? env : LMZIP_MODELS_DIR;
 }
 
+void WindowedSequence::Step(uint32_t input, float* logits) {
+  const size_t context = static_cast<size_t>(model_.config().context);
+  if (static_cast<size_t>(state_->position()) == context) {
+    // Restart on input 0 followed by the last context/2 - 1 inputs; `input` follows.
+    state_->Reset();
+    const size_t keep = context / 2;
+    if (keep > 0) {
+      std::vector<uint32_t> prime(keep);
+      prime[0] = 0;
+      std::copy(inputs_.end() - static_cast<ptrdiff_t>(keep - 1), inputs_.end(), prime.begin() + 1);
+      nn::Transformer::Request req{state_.get(), {}, logits, true};
+      req.tokens = prime;
+      model_.Evaluate({&req, 1});
+    }
+  }
+  if (inputs_.size() >= 2 * context) inputs_.erase(inputs_.begin(), inputs_.end() - static_cast<ptrdiff_t>(context));
+  inputs_.push_back(input);
+  nn::Transformer::Request req{state_.get(), {}, logits, true};
+  req.tokens = {&inputs_.back(), 1};
+  model_.Evaluate({&req, 1});
+}
+
 TransformerPredictor::TransformerPredictor(std::shared_ptr<const nn::Transformer> model)
-    : model_(std::move(model)), state_(model_->NewState()) {}
+    : model_(std::move(model)), sequence_(*model_) {}
 
 void TransformerPredictor::PredictByte(std::span<uint32_t, 257> cdf) {
   if (!evaluated_) {
-    const int context = model_->config().context;
-    if (state_->position() == context) {
-      state_->Reset();
-      const size_t keep = static_cast<size_t>(context / 2);
-      if (keep > 0) {
-        std::vector<uint8_t> prime(keep);
-        prime[0] = 0;
-        std::copy(history_.end() - static_cast<ptrdiff_t>(keep), history_.end() - 1, prime.begin() + 1);
-        const nn::Transformer::Request req{state_.get(), prime, logits_, true};
-        model_->Evaluate({&req, 1});
-      }
-    }
-    const nn::Transformer::Request req{state_.get(), {&next_input_, 1}, logits_, true};
-    model_->Evaluate({&req, 1});
+    sequence_.Step(next_input_, logits_);
     evaluated_ = true;
   }
   nn::LogitsToCdf(logits_, cdf.data());
 }
 
 void TransformerPredictor::UpdateByte(uint8_t byte) {
-  const size_t context = static_cast<size_t>(model_->config().context);
-  if (history_.size() >= 2 * context) history_.erase(history_.begin(), history_.end() - static_cast<ptrdiff_t>(context));
-  history_.push_back(byte);
   next_input_ = byte;
   evaluated_ = false;
 }

@@ -54,6 +54,23 @@ Result<LoadedTransformer> LoadTransformer(const std::string& path);
 // models/ folder.
 std::string DefaultModelsDir();
 
+// One sequence through a model's window, under the context policy above: each Step
+// feeds the next input (a byte, or a token id of a token-level model) and writes the
+// logits of the symbol after it. The one-at-a-time predictors of bytes and of tokens
+// both step through it, so they restart the window alike.
+class WindowedSequence {
+ public:
+  // `model` must outlive the sequence.
+  explicit WindowedSequence(const nn::Transformer& model) : model_(model), state_(model.NewState()) {}
+  // REQUIRES: input < vocab; `logits` holds vocab floats.
+  void Step(uint32_t input, float* logits);
+
+ private:
+  const nn::Transformer& model_;
+  std::unique_ptr<nn::TransformerState> state_;
+  std::vector<uint32_t> inputs_;  // inputs fed so far (the recent part)
+};
+
 class TransformerPredictor final : public Predictor {
  public:
   explicit TransformerPredictor(std::shared_ptr<const nn::Transformer> model);
@@ -65,8 +82,7 @@ class TransformerPredictor final : public Predictor {
 
  private:
   std::shared_ptr<const nn::Transformer> model_;
-  std::unique_ptr<nn::TransformerState> state_;
-  std::vector<uint8_t> history_;  // bytes coded so far (the recent part)
+  WindowedSequence sequence_;
   uint8_t next_input_ = 0;
   bool evaluated_ = false;
   float logits_[nn::kVocabSize];
