@@ -218,6 +218,16 @@ Result<std::vector<std::string>> RunReport(const ReportOptions& options) {
            "figures (Deletang et al., \"Language Modeling Is Compression\", ICLR 2024) are quoted "
            "from its Table 1 and findings. Rates are compressed size / raw size, lower is better; the "
            "adjusted rate adds 2 bytes per model parameter and any tokenizer or primed state.");
+  // A study's CSV goes into `dir`; its plots are shown when gnuplot could draw them.
+  auto save_study = [&](const StudyResult& result, const std::string& name) -> Result<std::vector<std::string>> {
+    LMZIP_RETURN_IF_ERROR(WriteText(dir + "/" + name + ".csv", StudyCsv(result), &written));
+    std::vector<std::string> plots;
+    if (!PlotStudy(result, dir, &plots).ok()) plots.clear();
+    return plots;
+  };
+  auto show_plots = [&](const std::vector<std::string>& plots) {
+    for (const std::string& p : plots) doc.Image(std::filesystem::path(p).filename().string());
+  };
 
   // ---- Table 1 ----
   auto t0 = std::chrono::steady_clock::now();
@@ -240,9 +250,7 @@ Result<std::vector<std::string>> RunReport(const ReportOptions& options) {
     doc.Text(sources + fmt::format("Chunks of {} bytes; whole streams too. ({:.0f} s)", bench.chunk_size,
                                    Seconds(t0)));
     doc.Pre(FormatTable(bench, /*with_paper=*/true));
-    if (plotted.ok()) {
-      for (const std::string& p : plots) doc.Image(std::filesystem::path(p).filename().string());
-    }
+    if (plotted.ok()) show_plots(plots);
     std::string best;
     for (const auto& d : bench.datasets) {
       const BenchRow* top = nullptr;
@@ -269,16 +277,12 @@ Result<std::vector<std::string>> RunReport(const ReportOptions& options) {
     c.threads = options.threads;
     c.progress = options.progress;
     LMZIP_ASSIGN_OR_RETURN(StudyResult context, RunContextStudy(options.context_datasets, c));
-    LMZIP_RETURN_IF_ERROR(WriteText(dir + "/context.csv", StudyCsv(context), &written));
-    std::vector<std::string> plots;
-    const Status plotted = PlotStudy(context, dir, &plots);
+    LMZIP_ASSIGN_OR_RETURN(const std::vector<std::string> plots, save_study(context, "context"));
     doc.Heading("In-context learning: rate vs chunk size");
     doc.Text(fmt::format("Paper (finding 2): the rate falls as the context grows, for every modality, "
                          "and large models gain most. Ours ({:.0f} s):", Seconds(t0)));
     doc.Table(Pivot(context, false, "chunk"));
-    if (plotted.ok()) {
-      for (const std::string& p : plots) doc.Image(std::filesystem::path(p).filename().string());
-    }
+    show_plots(plots);
     for (const std::string& n : context.notes) doc.Text("Data: " + n);
     doc.Text("Reading: as in the paper, rates fall as the context grows, on every modality, and the "
              "adaptive context-mixing models are lowest at every length. Text gains the most (repeats "
@@ -295,18 +299,14 @@ Result<std::vector<std::string>> RunReport(const ReportOptions& options) {
     s.threads = options.threads;
     s.progress = options.progress;
     LMZIP_ASSIGN_OR_RETURN(StudyResult scaling, RunScalingStudy(options.text, s));
-    LMZIP_RETURN_IF_ERROR(WriteText(dir + "/scaling.csv", StudyCsv(scaling), &written));
-    std::vector<std::string> plots;
-    const Status plotted = PlotStudy(scaling, dir, &plots);
+    LMZIP_ASSIGN_OR_RETURN(const std::vector<std::string> plots, save_study(scaling, "scaling"));
     doc.Heading("Scaling: adjusted rate vs model size");
     doc.Text(fmt::format("Paper (finding 1): on enwik7, enwik8 and enwik9 each data size has an optimal "
                          "model size, and larger data affords larger models (its 200K/800K/3.2M "
                          "transformers: adjusted 30.9/21.9/17.7% on enwik9). Ours, adjusted rates ({:.0f} s):",
                          Seconds(t0)));
     doc.Table(ByDataset(scaling, true));
-    if (plotted.ok()) {
-      for (const std::string& p : plots) doc.Image(std::filesystem::path(p).filename().string());
-    }
+    show_plots(plots);
     for (const std::string& n : scaling.notes) doc.Text(n);
     doc.Text("Reading: the trained n-gram family shows the paper's shape: each step up in order lowers "
              "the raw rate but multiplies the table, so the smallest dataset is best served by a small "
@@ -325,9 +325,7 @@ Result<std::vector<std::string>> RunReport(const ReportOptions& options) {
     tk.threads = options.threads;
     tk.progress = options.progress;
     LMZIP_ASSIGN_OR_RETURN(StudyResult tokens, RunTokensStudy(options.text, tk));
-    LMZIP_RETURN_IF_ERROR(WriteText(dir + "/tokens.csv", StudyCsv(tokens), &written));
-    std::vector<std::string> plots;
-    const Status plotted = PlotStudy(tokens, dir, &plots);
+    LMZIP_ASSIGN_OR_RETURN(const std::vector<std::string> plots, save_study(tokens, "tokens"));
     doc.Heading("Tokenization: bytes vs BPE vocabularies (Table 2's shape)");
     doc.Text(fmt::format("Paper (finding 3): with vocabularies of 1K to 20K BPE tokens, more tokens help "
                          "small models and hurt bigger ones. Ours, a small (order-1) and a larger "
@@ -342,9 +340,7 @@ Result<std::vector<std::string>> RunReport(const ReportOptions& options) {
                       Pct(p.adjusted_rate)});
     }
     doc.Table(rows);
-    if (plotted.ok()) {
-      for (const std::string& p : plots) doc.Image(std::filesystem::path(p).filename().string());
-    }
+    show_plots(plots);
     for (const std::string& n : tokens.notes) doc.Text(n);
     doc.Text("Reading: tokens pack several bytes into one prediction, which helps a model whose context "
              "is short: the order-1 model sees a word piece instead of one letter and gains the most, "
