@@ -39,9 +39,9 @@ class MixedModel final : public Predictor {
     const auto& w = weights_[static_cast<size_t>(set_)];
     int64_t dot = 0;
     for (int i = 0; i < kInputs; ++i) dot += static_cast<int64_t>(w[static_cast<size_t>(i)]) * x_[i];
-    st_ = static_cast<int>(std::clamp<int64_t>(dot >> 16, -cm::kStretchMax, cm::kStretchMax));
-    p_mix_ = cm::Squash(st_);
-    return static_cast<uint32_t>(std::clamp(cm::Squash16(st_), 1, 65535));
+    const int st = static_cast<int>(std::clamp<int64_t>(dot >> 16, -cm::kStretchMax, cm::kStretchMax));
+    p_mix_ = cm::Squash(st);
+    return static_cast<uint32_t>(std::clamp(cm::Squash16(st), 1, 65535));
   }
 
   void UpdateBit(int bit) override {
@@ -78,7 +78,6 @@ class MixedModel final : public Predictor {
   std::array<uint32_t, 257> cdf_{};
   std::array<int, kInputs> x_{};
   int set_ = 0;
-  int st_ = 0;
   int p_mix_ = 2048;
   int c0_ = 1;
   int bit_pos_ = 0;
