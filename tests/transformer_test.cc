@@ -9,6 +9,7 @@
 #include "codec/model_codec.h"
 #include "model/transformer_model.h"
 #include "nn/gguf.h"
+#include "nn/windows.h"
 
 namespace lmzip {
 namespace {
@@ -60,8 +61,10 @@ TEST(TransformerCodec, RoundTripsAndMatchesThePredictorPath) {
   }
 }
 
+// A context of 16 makes most chunks restart their window several times.
 TEST(TransformerCodec, BatchedChunksAndThreadsGiveTheSameBytes) {
-  auto loaded = LoadTransformer(WriteTinyModel(64));
+  const std::string path = WriteTinyModel(16);
+  auto loaded = LoadTransformer(path);
   ASSERT_TRUE(loaded.ok());
   TransformerCodec codec("tiny", *loaded);
   std::mt19937 rng(9);
@@ -88,6 +91,28 @@ TEST(TransformerCodec, BatchedChunksAndThreadsGiveTheSameBytes) {
     auto one = codec.Compress(chunks[i]);
     ASSERT_TRUE(one.ok());
     EXPECT_EQ(*one, codes1[i]);
+    std::vector<uint8_t> via_predictor;
+    ASSERT_TRUE(EncodeWithModel(ModelSpec{"tf", 1, path}, chunks[i], &via_predictor).ok());
+    EXPECT_EQ(via_predictor, codes1[i]) << chunks[i].size();
+  }
+}
+
+TEST(SequenceWindows, CoverEverySymbolOnceWithHalfTheContextReRead) {
+  EXPECT_TRUE(nn::PlanWindows(0, 8).empty());
+  for (size_t context : {2, 3, 8, 9}) {
+    for (size_t length = 1; length < 40; ++length) {
+      const std::vector<nn::SequenceWindow> plan = nn::PlanWindows(length, context);
+      size_t next = 0;
+      for (size_t i = 0; i < plan.size(); ++i) {
+        const nn::SequenceWindow& w = plan[i];
+        EXPECT_EQ(w.skip, i == 0 ? 0 : context / 2);
+        EXPECT_EQ(w.start + w.skip, next) << "every symbol is scored once, in order";
+        EXPECT_LE(w.rows, context);
+        EXPECT_LT(w.skip, w.rows);
+        next = w.start + w.rows;
+      }
+      EXPECT_EQ(next, length);
+    }
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include "coder/arithmetic_coder.h"
 #include "model/transformer_model.h"
+#include "nn/windows.h"
 
 namespace lmzip {
 
@@ -40,24 +41,20 @@ Status CompressTokenChunks(std::shared_ptr<const nn::Transformer> model,
     std::unique_ptr<nn::TransformerState> state = m.NewState();
     std::vector<float> logits(context * vocab);
     std::vector<uint32_t> inputs, cdf(vocab + 1);
-    // Windows start every `step` ids; each after the first re-reads `keep` ids whose
-    // predictions were already coded.
-    const size_t keep = context / 2, step = context - keep;
     for (size_t c = begin; c < end; ++c) {
       const std::span<const uint32_t> ids = chunks[c];
       ArithmeticCoder coder(&(*codes)[c]);
-      for (size_t start = 0, skip = 0; start + skip < ids.size(); start += step, skip = keep) {
-        const size_t rows = std::min(context, ids.size() - start);
+      for (const nn::SequenceWindow& w : nn::PlanWindows(ids.size(), context)) {
         inputs.assign(1, 0);
-        inputs.insert(inputs.end(), ids.begin() + static_cast<ptrdiff_t>(start),
-                      ids.begin() + static_cast<ptrdiff_t>(start + rows - 1));
+        inputs.insert(inputs.end(), ids.begin() + static_cast<ptrdiff_t>(w.start),
+                      ids.begin() + static_cast<ptrdiff_t>(w.start + w.rows - 1));
         state->Reset();
         nn::Transformer::Request req{state.get(), {}, logits.data(), false};
         req.tokens = inputs;
         m.Evaluate({&req, 1});
-        for (size_t r = skip; r < rows; ++r) {
+        for (size_t r = w.skip; r < w.rows; ++r) {
           nn::LogitsToCdf(logits.data() + r * vocab, static_cast<int>(vocab), bits, cdf.data());
-          coder.CodeSymbol(static_cast<int>(ids[start + r]), cdf, bits);
+          coder.CodeSymbol(static_cast<int>(ids[w.start + r]), cdf, bits);
         }
       }
       coder.Flush();

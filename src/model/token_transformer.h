@@ -2,11 +2,9 @@
 // over the model's whole vocabulary at nn::CdfBitsForVocab precision (24 bits for
 // vocabularies above 256), every id at least one unit, so any id codes.
 //
-// Context policy (the byte predictor's, transformer_model.h): a chunk starts at
-// position 0 with input 0; when the model's context is full, the sequence restarts on
-// the last context/2 ids (after the start input 0) and goes on. Encoding evaluates
-// each such window in one pass; decoding advances one id at a time; both give the
-// same distributions bit for bit.
+// Context policy: src/nn/windows.h, as for bytes. Encoding evaluates each window in
+// one pass; decoding advances one id at a time; both give the same distributions bit
+// for bit.
 #pragma once
 
 #include <cstdint>

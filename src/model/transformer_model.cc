@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "coder/arithmetic_coder.h"
+#include "nn/windows.h"
 
 #ifndef LMZIP_MODELS_DIR
 #define LMZIP_MODELS_DIR "models"
@@ -42,26 +43,33 @@ std::string DefaultModelsDir() {
   return env != nullptr && env[0] != '\0' ? env : LMZIP_MODELS_DIR;
 }
 
-void WindowedSequence::Step(uint32_t input, float* logits) {
+std::optional<nn::Transformer::Request> WindowedSequence::Restart(float* scratch) {
   const size_t context = static_cast<size_t>(model_.config().context);
-  if (static_cast<size_t>(state_->position()) == context) {
-    // Restart on input 0 followed by the last context/2 - 1 inputs; `input` follows.
-    state_->Reset();
-    const size_t keep = context / 2;
-    if (keep > 0) {
-      std::vector<uint32_t> prime(keep);
-      prime[0] = 0;
-      std::copy(inputs_.end() - static_cast<ptrdiff_t>(keep - 1), inputs_.end(), prime.begin() + 1);
-      nn::Transformer::Request req{state_.get(), {}, logits, true};
-      req.tokens = prime;
-      model_.Evaluate({&req, 1});
-    }
-  }
+  if (static_cast<size_t>(state_->position()) != context) return std::nullopt;
+  // Input 0 followed by the last context/2 - 1 inputs; the next Feed follows them.
+  state_->Reset();
+  const size_t keep = context / 2;
+  if (keep == 0) return std::nullopt;
+  prime_.assign(1, 0);
+  prime_.insert(prime_.end(), inputs_.end() - static_cast<ptrdiff_t>(keep - 1), inputs_.end());
+  nn::Transformer::Request req{state_.get(), {}, scratch, true};
+  req.tokens = prime_;
+  return req;
+}
+
+nn::Transformer::Request WindowedSequence::Feed(uint32_t input, float* logits) {
+  const size_t context = static_cast<size_t>(model_.config().context);
   if (inputs_.size() >= 2 * context) inputs_.erase(inputs_.begin(), inputs_.end() - static_cast<ptrdiff_t>(context));
   inputs_.push_back(input);
   nn::Transformer::Request req{state_.get(), {}, logits, true};
   req.tokens = {&inputs_.back(), 1};
-  model_.Evaluate({&req, 1});
+  return req;
+}
+
+void WindowedSequence::Step(uint32_t input, float* logits) {
+  if (const auto restart = Restart(logits)) model_.Evaluate({&*restart, 1});
+  const nn::Transformer::Request feed = Feed(input, logits);
+  model_.Evaluate({&feed, 1});
 }
 
 TransformerPredictor::TransformerPredictor(std::shared_ptr<const nn::Transformer> model)
@@ -114,28 +122,30 @@ Status TransformerCodec::CompressChunks(std::span<const std::span<const uint8_t>
   const size_t context = static_cast<size_t>(m.config().context);
   ForEachGroup(inputs.size(), threads, [&](size_t begin, size_t end) {
     std::vector<float> logits;
-    std::vector<uint8_t> shifted;
+    std::vector<uint8_t> window_inputs;
     std::unique_ptr<nn::TransformerState> state = m.NewState();
     uint32_t cdf[257];
     for (size_t c = begin; c < end; ++c) {
       const std::span<const uint8_t> in = inputs[c];
-      std::vector<uint8_t>& out = (*codes)[c];
-      ArithmeticCoder coder(&out);
-      if (in.size() <= context) {
-        // The whole chunk in one pass: inputs (0, in[0], ..., in[n-2]).
-        shifted.assign(in.size(), 0);
-        if (!in.empty()) std::copy(in.begin(), in.end() - 1, shifted.begin() + 1);
-        logits.resize(in.size() * nn::kVocabSize);
-        state->Reset();
-        const nn::Transformer::Request req{state.get(), shifted, logits.data(), false};
-        m.Evaluate({&req, 1});
-        for (size_t i = 0; i < in.size(); ++i) {
-          nn::LogitsToCdf(logits.data() + i * nn::kVocabSize, cdf);
-          coder.CodeSymbol(in[i], cdf, kCdfBits);
-        }
-      } else {
+      ArithmeticCoder coder(&(*codes)[c]);
+      if (context < 2) {
         TransformerPredictor predictor(model_.model);
         for (uint8_t b : in) CodeByte(predictor, coder, b);
+      } else {
+        // Each window in one pass: inputs (0, in[start], ..., in[start + rows - 2]).
+        for (const nn::SequenceWindow& w : nn::PlanWindows(in.size(), context)) {
+          window_inputs.assign(1, 0);
+          window_inputs.insert(window_inputs.end(), in.begin() + static_cast<ptrdiff_t>(w.start),
+                               in.begin() + static_cast<ptrdiff_t>(w.start + w.rows - 1));
+          logits.resize(w.rows * nn::kVocabSize);
+          state->Reset();
+          const nn::Transformer::Request req{state.get(), window_inputs, logits.data(), false};
+          m.Evaluate({&req, 1});
+          for (size_t r = w.skip; r < w.rows; ++r) {
+            nn::LogitsToCdf(logits.data() + r * nn::kVocabSize, cdf);
+            coder.CodeSymbol(in[w.start + r], cdf, kCdfBits);
+          }
+        }
       }
       coder.Flush();
     }
@@ -149,51 +159,44 @@ Status TransformerCodec::DecompressChunks(std::span<const std::span<const uint8_
   if (codes.size() != sizes.size()) return Status::InvalidArgument("one size per chunk is needed");
   outputs->assign(codes.size(), {});
   const nn::Transformer& m = *model_.model;
-  const size_t context = static_cast<size_t>(m.config().context);
   ForEachGroup(codes.size(), threads, [&](size_t begin, size_t end) {
-    std::vector<std::unique_ptr<nn::TransformerState>> states;
     uint32_t cdf[257];
+    std::vector<float> logits(kDecodeBatch * nn::kVocabSize);
+    std::vector<nn::Transformer::Request> requests;
+    std::vector<size_t> active;
+    // The chunks of a batch advance one byte per pass, each through its own window.
     for (size_t first = begin; first < end; first += kDecodeBatch) {
-      const size_t last = std::min(end, first + kDecodeBatch);
-      std::vector<size_t> lockstep;
-      for (size_t c = first; c < last; ++c) {
-        std::vector<uint8_t>& out = (*outputs)[c];
-        out.resize(sizes[c]);
-        if (sizes[c] <= context) {
-          lockstep.push_back(c);
-          continue;
-        }
-        ArithmeticCoder coder(codes[c]);
-        TransformerPredictor predictor(model_.model);
-        for (size_t i = 0; i < sizes[c]; ++i) out[i] = static_cast<uint8_t>(CodeByte(predictor, coder, 0));
-      }
-      while (states.size() < lockstep.size()) states.push_back(m.NewState());
+      const size_t n = std::min(end, first + kDecodeBatch) - first;
       std::vector<ArithmeticCoder> coders;
-      coders.reserve(lockstep.size());
+      std::vector<WindowedSequence> sequences;
+      coders.reserve(n);
+      sequences.reserve(n);
       size_t longest = 0;
-      for (size_t k = 0; k < lockstep.size(); ++k) {
-        coders.emplace_back(codes[lockstep[k]]);
-        states[k]->Reset();
-        longest = std::max(longest, sizes[lockstep[k]]);
+      for (size_t k = 0; k < n; ++k) {
+        (*outputs)[first + k].resize(sizes[first + k]);
+        coders.emplace_back(codes[first + k]);
+        sequences.emplace_back(m);
+        longest = std::max(longest, sizes[first + k]);
       }
-      std::vector<float> logits(lockstep.size() * nn::kVocabSize);
-      std::vector<uint8_t> inputs(lockstep.size());
-      std::vector<nn::Transformer::Request> requests;
-      std::vector<size_t> active;
       for (size_t t = 0; t < longest; ++t) {
-        requests.clear();
         active.clear();
-        for (size_t k = 0; k < lockstep.size(); ++k) {
-          const size_t c = lockstep[k];
-          if (t >= sizes[c]) continue;
-          inputs[k] = t == 0 ? 0 : (*outputs)[c][t - 1];
-          requests.push_back({states[k].get(), {&inputs[k], 1}, logits.data() + k * nn::kVocabSize, true});
-          active.push_back(k);
+        for (size_t k = 0; k < n; ++k) {
+          if (t < sizes[first + k]) active.push_back(k);
+        }
+        requests.clear();
+        for (size_t k : active) {
+          if (auto restart = sequences[k].Restart(logits.data() + k * nn::kVocabSize)) requests.push_back(*restart);
+        }
+        if (!requests.empty()) m.Evaluate(requests);
+        requests.clear();
+        for (size_t k : active) {
+          const uint32_t input = t == 0 ? 0 : (*outputs)[first + k][t - 1];
+          requests.push_back(sequences[k].Feed(input, logits.data() + k * nn::kVocabSize));
         }
         m.Evaluate(requests);
         for (size_t k : active) {
           nn::LogitsToCdf(logits.data() + k * nn::kVocabSize, cdf);
-          (*outputs)[lockstep[k]][t] = static_cast<uint8_t>(coders[k].CodeSymbol(0, cdf, kCdfBits));
+          (*outputs)[first + k][t] = static_cast<uint8_t>(coders[k].CodeSymbol(0, cdf, kCdfBits));
         }
       }
     }

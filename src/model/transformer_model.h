@@ -1,15 +1,14 @@
 // The transformer as a Predictor (model family "tf") and as a Codec for the bench
 // ("tf-200k", "tf-800k", ... : models/tf-<shape>.gguf).
 //
-// Context policy, identical in both directions: a sequence starts at position 0 with
-// input byte 0; when the context is full, the state restarts on the last context/2
-// bytes (re-evaluated in one batched pass) and coding goes on. Chunks of at most
-// `context` bytes therefore see exactly one fresh sequence each.
+// The context policy (src/nn/windows.h) is the same in both directions and in every
+// path: chunks of at most `context` bytes each see one fresh sequence.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
@@ -54,21 +53,33 @@ Result<LoadedTransformer> LoadTransformer(const std::string& path);
 // models/ folder.
 std::string DefaultModelsDir();
 
-// One sequence through a model's window, under the context policy above: each Step
-// feeds the next input (a byte, or a token id of a token-level model) and writes the
-// logits of the symbol after it. The one-at-a-time predictors of bytes and of tokens
-// both step through it, so they restart the window alike.
+// One sequence through a model's window, under the context policy of src/nn/windows.h:
+// each Step feeds the next input (a byte, or a token id of a token-level model) and
+// writes the logits of the symbol after it. The one-at-a-time predictors of bytes and
+// of tokens both step through it, and batched decoding drives many sequences through
+// the two passes of a step, so all of them restart the window alike.
 class WindowedSequence {
  public:
   // `model` must outlive the sequence.
   explicit WindowedSequence(const nn::Transformer& model) : model_(model), state_(model.NewState()) {}
+  // Restart() then Feed(input, logits), each request evaluated before the next call.
   // REQUIRES: input < vocab; `logits` holds vocab floats.
   void Step(uint32_t input, float* logits);
+
+  // The two passes of a step, for callers that evaluate many sequences' requests
+  // together: first every sequence's Restart request (if it has one), then every Feed.
+  // When the window is full, resets the state and returns the pass that re-reads the
+  // recent inputs (its logits, written to `scratch`, are not needed); else nullopt.
+  std::optional<nn::Transformer::Request> Restart(float* scratch);
+  // The pass that reads `input` and writes the next symbol's logits; valid until the
+  // next call on this sequence.
+  nn::Transformer::Request Feed(uint32_t input, float* logits);
 
  private:
   const nn::Transformer& model_;
   std::unique_ptr<nn::TransformerState> state_;
   std::vector<uint32_t> inputs_;  // inputs fed so far (the recent part)
+  std::vector<uint32_t> prime_;   // the restart pass's inputs
 };
 
 class TransformerPredictor final : public Predictor {

@@ -11,6 +11,7 @@
 
 #include "nn/gguf.h"
 #include "nn/token_file.h"
+#include "nn/windows.h"
 #include "train/torch_transformer.h"
 
 namespace lmzip::train {
@@ -49,7 +50,7 @@ void FillSequence(const Symbol* s, int64_t len, int64_t* input, int64_t* target)
   }
 }
 
-// One window of the coder's sliding-context rule (src/model/transformer_model.cc):
+// One window of the coder's context policy (src/nn/windows.h):
 // the model sees `input` and only the targets from `first_scored` on count.
 struct EvalWindow {
   std::vector<int64_t> input, target;
@@ -58,29 +59,22 @@ struct EvalWindow {
 };
 
 // The windows in which the coder predicts the symbols (bytes or token ids) of one
-// chunk: the first starts at position 0 with input 0; whenever `context` positions are
-// used, the sequence restarts on input 0 followed by the last context/2 - 1 symbols,
-// and goes on with the last one.
+// chunk (src/nn/windows.h), as tensors' rows.
 template <typename Symbol>
 std::vector<EvalWindow> ChunkWindows(const Symbol* s, int64_t len, int64_t context) {
   std::vector<EvalWindow> windows;
-  const int64_t keep = std::max<int64_t>(1, context / 2);
-  int64_t next = 0;  // first byte of the chunk not yet scored
-  while (next < len) {
+  for (const nn::SequenceWindow& p : nn::PlanWindows(static_cast<size_t>(len), static_cast<size_t>(context))) {
     EvalWindow w;
-    // Position j (> 0) has input byte begin+j-1 and predicts byte begin+j; position 0
-    // has input 0. A restart window's first `keep` positions only rebuild the context.
-    const int64_t first_scored = next == 0 ? 0 : keep;
-    const int64_t begin = next - first_scored;
+    // Position j (> 0) has input symbol start+j-1 and predicts symbol start+j; position
+    // 0 has input 0.
     w.input.assign(static_cast<size_t>(context), 0);
     w.target.assign(static_cast<size_t>(context), 0);
-    for (int64_t j = 0; j < context && begin + j < len; ++j) {
-      if (j > 0) w.input[static_cast<size_t>(j)] = s[begin + j - 1];
-      w.target[static_cast<size_t>(j)] = s[begin + j];
+    for (size_t j = 0; j < p.rows; ++j) {
+      if (j > 0) w.input[j] = s[p.start + j - 1];
+      w.target[j] = s[p.start + j];
     }
-    w.first_scored = first_scored;
-    w.scored = std::min(context - first_scored, len - next);
-    next += w.scored;
+    w.first_scored = static_cast<int64_t>(p.skip);
+    w.scored = static_cast<int64_t>(p.rows - p.skip);
     windows.push_back(std::move(w));
   }
   return windows;
@@ -224,6 +218,7 @@ Result<TrainResult> TrainImpl(TrainOptions o) {
   if (o.steps < 1 || o.batch < 1 || o.seq_len < 1 || o.seq_len > o.model.context) {
     return Status::InvalidArgument("steps and batch must be >= 1 and seq-len within the context");
   }
+  if (o.model.context < 2) return Status::InvalidArgument("the context must be at least 2");
   if (o.output_path.empty()) return Status::InvalidArgument("no output file given");
   std::vector<uint8_t> corpus;
   if (!token_level) {
