@@ -95,6 +95,8 @@ check "prime --images" "$LMZIP" prime -l 1 --images "$DATA/bench" -o img.lmzw
 check "primed round trip" sh -c "'$LMZIP' -1 -c -m img.lmzw text.txt > p.lmz && '$LMZIP' -dc -m img.lmzw p.lmz | cmp - text.txt"
 expect_fail "prime: files and --images" "one of" "$LMZIP" prime --images "$DATA/bench" -o x.lmzw text.txt
 expect_fail "prime: skip everything" "no corpus bytes" "$LMZIP" prime --skip 100000000 -o y.lmzw text.txt
+expect_fail "prime: not a size" "not a size" "$LMZIP" prime --max-bytes 1m -o y.lmzw text.txt
+expect_fail "bench: not a size" "not a size" "$LMZIP" bench -q --random 4q --codecs gzip
 
 # Transformers: alone and mixed with cm; decoding needs the same weights file.
 if [ -f "$MODELS/tf-200k.gguf" ]; then

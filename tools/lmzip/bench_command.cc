@@ -11,6 +11,7 @@
 #include "bench/bench_dataset.h"
 #include "data/dataset.h"
 #include "lmzip/bench.h"
+#include "util/byte_size.h"
 #include "util/progress.h"
 
 namespace {
@@ -23,34 +24,6 @@ constexpr uint64_t kDefaultAudioBytes = 1 << 20;
 constexpr uint64_t kDefaultRandomBytes = 256 << 10;
 
 void Error(const std::string& msg) { fmt::print(stderr, "lmzip bench: {}\n", msg); }
-
-// "1048576", "1M", "256k", "1G" (binary multiples) -> bytes.
-lmzip::Result<uint64_t> ParseSize(const std::string& text) {
-  if (text.empty()) return lmzip::Status::InvalidArgument("empty size");
-  size_t pos = 0;
-  uint64_t value = 0;
-  while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
-    if (value > (UINT64_MAX - 9) / 10) return lmzip::Status::InvalidArgument("size too large: " + text);
-    value = value * 10 + static_cast<uint64_t>(text[pos++] - '0');
-  }
-  if (pos == 0) return lmzip::Status::InvalidArgument("not a size: " + text);
-  int shift = 0;
-  if (pos < text.size()) {
-    switch (std::tolower(static_cast<unsigned char>(text[pos]))) {
-      case 'k': shift = 10; break;
-      case 'm': shift = 20; break;
-      case 'g': shift = 30; break;
-      default: return lmzip::Status::InvalidArgument("not a size: " + text);
-    }
-    ++pos;
-    if (pos < text.size() && (text[pos] == 'b' || text[pos] == 'B')) ++pos;
-  }
-  if (pos != text.size()) return lmzip::Status::InvalidArgument("not a size: " + text);
-  if (shift > 0 && value > (UINT64_MAX >> shift)) {
-    return lmzip::Status::InvalidArgument("size too large: " + text);
-  }
-  return value << shift;
-}
 
 std::vector<std::string> SplitList(const std::string& list) {
   std::vector<std::string> out;
@@ -101,10 +74,10 @@ int BenchMain(int argc, char** argv) {
                  "A folder of PNG/JPEG images (or one image): gray 32x64 patches");
   app.add_option("--audio", audio_path,
                  "A folder of WAV/FLAC audio (LibriSpeech layout works; or one file): 8-bit samples");
-  app.add_option("--random", random_size, "Bytes of seeded random data, e.g. 256k");
+  app.add_option("--random", random_size, "Bytes of seeded random data, e.g. 256Ki (k, M, G: powers of 1000; Ki, Mi, Gi: of 1024)");
   app.add_option("--seed", seed, "Seed of the random data")->capture_default_str();
   app.add_option("--max-bytes", max_bytes_text,
-                 "Cap per dataset in bytes (k/M/G suffixes); default: 1M for the corpora, "
+                 "Cap per dataset in bytes (e.g. 100M, 1Gi); default: 1Mi for the corpora, "
                  "none for named datasets");
   app.add_option("--corpora", corpora, "Folder of the default corpora")->capture_default_str();
   app.add_option("--codecs", codecs_list,
@@ -142,7 +115,7 @@ int BenchMain(int argc, char** argv) {
   for (const auto& [text, value] : {std::pair{&max_bytes_text, &cap_override},
                                     std::pair{&random_size, &random_bytes}}) {
     if (text->empty()) continue;
-    auto n = ParseSize(*text);
+    auto n = lmzip::ParseByteSize(*text);
     if (!n.ok()) {
       Error(n.status().message());
       return 2;

@@ -11,6 +11,7 @@
 
 #include "data/dataset.h"
 #include "model/cm.h"
+#include "util/byte_size.h"
 #include "util/file_io.h"
 
 namespace {
@@ -36,15 +37,15 @@ int PrimeMain(int argc, char** argv) {
   int level = 6;
   std::string out_path;
   std::vector<std::string> corpus_paths;
-  uint64_t max_bytes = 0;
-  uint64_t skip_bytes = 0;
+  std::string max_bytes_text = "0", skip_text = "0";
   std::string images_dir, audio_dir;
   bool force = false;
   app.add_option("-l,--level", level, "Model level the state is for")->capture_default_str()->check(CLI::Range(1, 9));
   app.add_option("-o,--out", out_path, "Weights file to write (FILE.lmzw)")->required();
-  app.add_option("--max-bytes", max_bytes, "Train on at most this many corpus bytes (0: all)");
+  app.add_option("--max-bytes", max_bytes_text,
+                 "Train on at most this many corpus bytes (0: all; k, M: powers of 1000; Ki, Mi: of 1024)");
   app.add_flag("-f,--force", force, "Overwrite the output");
-  app.add_option("--skip", skip_bytes,
+  app.add_option("--skip", skip_text,
                  "Leave out the first bytes of the corpus (e.g. the part a bench run codes)");
   app.add_option("--images", images_dir,
                  "Train on a folder of images as the bench codes them (32x64 grayscale patches)");
@@ -61,10 +62,18 @@ int PrimeMain(int argc, char** argv) {
     std::fprintf(stderr, "lmzip prime: give corpus files, or one of --images DIR and --audio DIR\n");
     return 2;
   }
+  const lmzip::Result<uint64_t> max_bytes = lmzip::ParseByteSize(max_bytes_text);
+  const lmzip::Result<uint64_t> skip_bytes = lmzip::ParseByteSize(skip_text);
+  for (const lmzip::Result<uint64_t>* n : {&max_bytes, &skip_bytes}) {
+    if (!n->ok()) {
+      std::fprintf(stderr, "lmzip prime: %s\n", n->status().message().c_str());
+      return 2;
+    }
+  }
   std::vector<uint8_t> corpus;
   if (!images_dir.empty() || !audio_dir.empty()) {
     // The bench's own loaders, so that the state learns the bytes the bench codes.
-    const uint64_t want = max_bytes > 0 ? skip_bytes + max_bytes : UINT64_MAX;
+    const uint64_t want = *max_bytes > 0 && *max_bytes <= UINT64_MAX - *skip_bytes ? *skip_bytes + *max_bytes : UINT64_MAX;
     auto data = images_dir.empty() ? lmzip::LoadAudioFolder(audio_dir, want, 2048)
                                    : lmzip::LoadImageFolder(images_dir, want);
     if (!data.ok()) {
@@ -80,8 +89,8 @@ int PrimeMain(int argc, char** argv) {
       return 1;
     }
   }
-  corpus.erase(corpus.begin(), corpus.begin() + static_cast<ptrdiff_t>(std::min<uint64_t>(skip_bytes, corpus.size())));
-  if (max_bytes > 0 && corpus.size() > max_bytes) corpus.resize(max_bytes);
+  corpus.erase(corpus.begin(), corpus.begin() + static_cast<ptrdiff_t>(std::min<uint64_t>(*skip_bytes, corpus.size())));
+  if (*max_bytes > 0 && corpus.size() > *max_bytes) corpus.resize(*max_bytes);
   if (corpus.empty()) {
     std::fprintf(stderr, "lmzip prime: no corpus bytes left to train on\n");
     return 1;

@@ -12,6 +12,7 @@
 #include "model/transformer_model.h"
 #include "study/report.h"
 #include "study/studies.h"
+#include "util/byte_size.h"
 #include "util/progress.h"
 
 namespace {
@@ -20,23 +21,11 @@ namespace st = lmzip::study;
 
 void Error(const std::string& what, const std::string& msg) { fmt::print(stderr, "lmzip {}: {}\n", what, msg); }
 
-// "100000", "100k", "1M" (decimal multiples: dataset sizes as the paper names them).
-bool ParseDecimalSize(const std::string& text, uint64_t* out) {
-  size_t used = 0;
-  unsigned long long v = 0;
-  try {
-    v = std::stoull(text, &used);
-  } catch (...) {
-    return false;
-  }
-  uint64_t mult = 1;
-  const std::string rest = text.substr(used);
-  if (rest == "k" || rest == "K" || rest == "kB") mult = 1000;
-  else if (rest == "M" || rest == "MB") mult = 1000000;
-  else if (rest == "G" || rest == "GB") mult = 1000000000;
-  else if (!rest.empty()) return false;
-  *out = v * mult;
-  return true;
+// A size on the command line (util/byte_size.h); false when it is not one.
+bool ParseSize(const std::string& text, uint64_t* out) {
+  const lmzip::Result<uint64_t> n = lmzip::ParseByteSize(text);
+  if (n.ok()) *out = *n;
+  return n.ok();
 }
 
 lmzip::BenchDataset ToBench(lmzip::Dataset data) {
@@ -137,7 +126,7 @@ int StudyMain(int argc, char** argv) {
         "context-mixing model and the transformers in models/ (finding 2 of the paper).");
     app.add_option("--images", images, "A folder of PNG/JPEG images");
     app.add_option("--audio", audio, "A folder of WAV/FLAC audio");
-    app.add_option("--max-bytes", max_bytes, "Bytes per modality (decimal k/M suffixes)")->capture_default_str();
+    app.add_option("--max-bytes", max_bytes, "Bytes per modality (k, M: powers of 1000; Ki, Mi: of 1024)")->capture_default_str();
     app.add_option("--codecs", codecs, "Comma-separated codecs (default: gzip,lzma2,lmzip-cm-1,lmzip-cm-6 + transformers)");
     app.add_option("--chunk-sizes", list, "Comma-separated chunk sizes (default 128..8192)");
   } else if (study == "scaling") {
@@ -203,16 +192,16 @@ int StudyMain(int argc, char** argv) {
     out->clear();
     for (const std::string& item : Split(s)) {
       uint64_t v = 0;
-      if (!ParseDecimalSize(item, &v) || v == 0) return false;
+      if (!ParseSize(item, &v) || v == 0) return false;
       out->push_back(v);
     }
     return !out->empty();
   };
-  auto one_size = [&](const std::string& s, uint64_t* out) { return s.empty() || ParseDecimalSize(s, out); };
+  auto one_size = [&](const std::string& s, uint64_t* out) { return s.empty() || ParseSize(s, out); };
 
   if (study == "context") {
     uint64_t cap = 0;
-    if (!ParseDecimalSize(max_bytes, &cap)) {
+    if (!ParseSize(max_bytes, &cap)) {
       Error(what, "not a size: " + max_bytes);
       return 2;
     }
