@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "codec/registry.h"
+#include "cli_util.h"
 #include "commands.h"
 #include "bench/bench_dataset.h"
 #include "data/dataset.h"
@@ -24,20 +25,6 @@ constexpr uint64_t kDefaultAudioBytes = 1 << 20;
 constexpr uint64_t kDefaultRandomBytes = 256 << 10;
 
 void Error(const std::string& msg) { fmt::print(stderr, "lmzip bench: {}\n", msg); }
-
-std::vector<std::string> SplitList(const std::string& list) {
-  std::vector<std::string> out;
-  std::string item;
-  for (char c : list + ",") {
-    if (c == ',') {
-      if (!item.empty()) out.push_back(item);
-      item.clear();
-    } else if (!std::isspace(static_cast<unsigned char>(c))) {
-      item += c;
-    }
-  }
-  return out;
-}
 
 lmzip::BenchDataset ToBench(lmzip::Dataset data) {
   return lmzip::ToBenchDataset(std::move(data), "lmzip bench: ");
@@ -126,41 +113,30 @@ int BenchMain(int argc, char** argv) {
     if (has_cap_override) return cap_override;
     return named ? uint64_t{0} : corpora_default;
   };
+  lmzip::DatasetSources sources{text_path, images_path, audio_path};
   if (!named) {
-    if (!std::filesystem::is_directory(corpora)) {
-      Error("no dataset given and no sample corpora in '" + corpora +
-            "': run scripts/setup-corpora.sh, or name data with --text/--images/--audio/--random");
+    auto corpora_sources = lmzip::CorporaSources(corpora);
+    if (!corpora_sources.ok()) {
+      Error(corpora_sources.status().message() + ", or --random");
       return 2;
     }
-    text_path = corpora + "/text/english.txt";
-    images_path = corpora + "/images";
-    audio_path = corpora + "/audio";
+    sources = *corpora_sources;
     random_bytes = kDefaultRandomBytes;
   }
   if (has_cap_override && random_bytes > cap_override) random_bytes = cap_override;
 
-  std::vector<lmzip::BenchDataset> datasets;
-  auto add = [&](lmzip::Result<lmzip::Dataset> data) {
-    if (!data.ok()) {
-      Error(data.status().ToString());
-      return false;
-    }
-    datasets.push_back(ToBench(std::move(data).value()));
-    return true;
-  };
-  if (!text_path.empty() && !add(lmzip::LoadTextFile(text_path, cap_for(kDefaultTextBytes)))) return 1;
-  if (!images_path.empty() &&
-      !add(lmzip::LoadImageFolder(images_path, cap_for(kDefaultImageBytes)))) {
+  auto loaded = lmzip::LoadBenchDatasets(
+      sources, {cap_for(kDefaultTextBytes), cap_for(kDefaultImageBytes), cap_for(kDefaultAudioBytes)}, chunk_size,
+      "lmzip bench: ");
+  if (!loaded.ok()) {
+    Error(loaded.status().ToString());
     return 1;
   }
-  if (!audio_path.empty() &&
-      !add(lmzip::LoadAudioFolder(audio_path, cap_for(kDefaultAudioBytes), chunk_size))) {
-    return 1;
-  }
+  std::vector<lmzip::BenchDataset> datasets = std::move(loaded).value();
   if (random_bytes > 0) datasets.push_back(ToBench(lmzip::MakeRandomBytes(random_bytes, seed)));
 
   lmzip::BenchOptions options;
-  options.codecs = codecs_list.empty() ? lmzip::DefaultBenchCodecNames() : SplitList(codecs_list);
+  options.codecs = codecs_list.empty() ? lmzip::DefaultBenchCodecNames() : lmzip::cli::SplitList(codecs_list);
   options.chunk_size = chunk_size;
   options.whole = !no_whole;
   options.chunked = !no_chunked;

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "bench/bench_dataset.h"
+#include "cli_util.h"
 #include "data/dataset.h"
 #include "data/files.h"
 #include "model/transformer_model.h"
@@ -28,51 +29,16 @@ bool ParseSize(const std::string& text, uint64_t* out) {
   return n.ok();
 }
 
-lmzip::BenchDataset ToBench(lmzip::Dataset data) {
-  return lmzip::ToBenchDataset(std::move(data), "");
-}
+lmzip::BenchDataset ToBench(lmzip::Dataset data) { return lmzip::ToBenchDataset(std::move(data), ""); }
 
-// Text, images and audio from the named paths, or from the corpora.
-lmzip::Result<std::vector<lmzip::BenchDataset>> LoadModalities(const std::string& corpora, std::string text,
-                                                               std::string images, std::string audio,
-                                                               uint64_t cap, size_t chunk) {
-  if (text.empty() && images.empty() && audio.empty()) {
-    if (!std::filesystem::is_directory(corpora)) {
-      return lmzip::Status::InvalidArgument("no data named and no corpora in '" + corpora +
-                                            "': run scripts/setup-corpora.sh or pass --text/--images/--audio");
-    }
-    text = corpora + "/text/english.txt";
-    images = corpora + "/images";
-    audio = corpora + "/audio";
+// The named sources, or the corpora when none is named, each capped at `cap` bytes.
+lmzip::Result<std::vector<lmzip::BenchDataset>> LoadModalities(const std::string& corpora,
+                                                               lmzip::DatasetSources sources, uint64_t cap,
+                                                               size_t chunk) {
+  if (sources.empty()) {
+    LMZIP_ASSIGN_OR_RETURN(sources, lmzip::CorporaSources(corpora));
   }
-  std::vector<lmzip::BenchDataset> out;
-  if (!text.empty()) {
-    LMZIP_ASSIGN_OR_RETURN(lmzip::Dataset d, lmzip::LoadTextFile(text, cap));
-    out.push_back(ToBench(std::move(d)));
-  }
-  if (!images.empty()) {
-    LMZIP_ASSIGN_OR_RETURN(lmzip::Dataset d, lmzip::LoadImageFolder(images, cap));
-    out.push_back(ToBench(std::move(d)));
-  }
-  if (!audio.empty()) {
-    LMZIP_ASSIGN_OR_RETURN(lmzip::Dataset d, lmzip::LoadAudioFolder(audio, cap, chunk));
-    out.push_back(ToBench(std::move(d)));
-  }
-  return out;
-}
-
-std::vector<std::string> Split(const std::string& list) {
-  std::vector<std::string> out;
-  std::string item;
-  for (char c : list + ",") {
-    if (c == ',') {
-      if (!item.empty()) out.push_back(item);
-      item.clear();
-    } else if (c != ' ') {
-      item += c;
-    }
-  }
-  return out;
+  return lmzip::LoadBenchDatasets(sources, {cap, cap, cap}, chunk, "");
 }
 
 int Finish(const std::string& what, const lmzip::Result<st::StudyResult>& result, const std::string& out_dir,
@@ -175,7 +141,7 @@ int StudyMain(int argc, char** argv) {
   }
   const bool progress = !quiet && lmzip::ProgressBar::StderrIsTerminal();
   std::vector<st::TransformerShape> shapes;
-  for (const std::string& item : Split(tf_shapes)) {
+  for (const std::string& item : lmzip::cli::SplitList(tf_shapes)) {
     auto shape = st::ParseShape(item);
     if (!shape.ok()) {
       Error(what, shape.status().ToString());
@@ -190,7 +156,7 @@ int StudyMain(int argc, char** argv) {
   };
   auto size_list = [&](const std::string& s, std::vector<uint64_t>* out) {
     out->clear();
-    for (const std::string& item : Split(s)) {
+    for (const std::string& item : lmzip::cli::SplitList(s)) {
       uint64_t v = 0;
       if (!ParseSize(item, &v) || v == 0) return false;
       out->push_back(v);
@@ -214,12 +180,12 @@ int StudyMain(int argc, char** argv) {
       context.chunk_sizes.assign(v.begin(), v.end());
     }
     if (!codecs.empty()) {
-      context.codecs = Split(codecs);
+      context.codecs = lmzip::cli::SplitList(codecs);
     } else {
       for (const std::string& t : st::TransformerCodecs(models_dir)) context.codecs.push_back(t);
     }
     const size_t largest = *std::max_element(context.chunk_sizes.begin(), context.chunk_sizes.end());
-    auto data = LoadModalities(corpora, text, images, audio, cap, largest);
+    auto data = LoadModalities(corpora, {text, images, audio}, cap, largest);
     if (!data.ok()) {
       Error(what, data.status().ToString());
       return 1;
@@ -236,7 +202,7 @@ int StudyMain(int argc, char** argv) {
     return 1;
   }
   std::vector<int> order_list;
-  for (const std::string& o : Split(orders)) order_list.push_back(std::atoi(o.c_str()));
+  for (const std::string& o : lmzip::cli::SplitList(orders)) order_list.push_back(std::atoi(o.c_str()));
   if (study == "scaling") {
     if (!sizes.empty() && !size_list(sizes, &scaling.dataset_sizes)) {
       Error(what, "bad --sizes");
@@ -247,7 +213,7 @@ int StudyMain(int argc, char** argv) {
       return 2;
     }
     if (!order_list.empty()) scaling.ngram_orders = order_list;
-    if (!codecs.empty()) scaling.codecs = Split(codecs);
+    if (!codecs.empty()) scaling.codecs = lmzip::cli::SplitList(codecs);
     for (const std::string& t : st::TransformerCodecs(models_dir)) scaling.codecs.push_back(t);
     scaling.threads = threads;
     scaling.progress = progress;
@@ -256,7 +222,7 @@ int StudyMain(int argc, char** argv) {
   }
   if (!list.empty()) {
     tokens.vocabularies.clear();
-    for (const std::string& v : Split(list)) tokens.vocabularies.push_back(std::atoi(v.c_str()));
+    for (const std::string& v : lmzip::cli::SplitList(list)) tokens.vocabularies.push_back(std::atoi(v.c_str()));
   }
   if (!order_list.empty()) tokens.ngram_orders = order_list;
   if (!one_size(train_bytes, &tokens.train_bytes) || !one_size(eval_bytes, &tokens.eval_bytes)) {
@@ -295,8 +261,8 @@ int ReportMain(int argc, char** argv) {
   o.out_dir = out_dir;
   o.threads = threads;
   o.progress = !quiet && lmzip::ProgressBar::StderrIsTerminal();
-  auto bench = LoadModalities(corpora, "", "", "", (256 << 10) / scale, 2048);
-  auto context = LoadModalities(corpora, "", "", "", (64 << 10) / scale / 8192 * 8192 + 8192, 8192);
+  auto bench = LoadModalities(corpora, {}, (256 << 10) / scale, 2048);
+  auto context = LoadModalities(corpora, {}, (64 << 10) / scale / 8192 * 8192 + 8192, 8192);
   auto text = lmzip::ReadFilePrefix(corpora + "/text/english.txt", 0);
   if (!bench.ok() || !context.ok() || !text.ok()) {
     Error("report", !bench.ok() ? bench.status().ToString()
