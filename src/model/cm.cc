@@ -210,6 +210,7 @@ class ContextMixingModel final : public Predictor {
         history_(size_t{1} << config_.history_bits),
         order0_(256, 1023),
         apm_order0_(256, 7),
+        apm_signal_(cm::SignalModel::kApmContexts, 6),
         apm_order1_(config_.order1_apm ? 65536 : 1, 7),
         apm_order2_(config_.order2_apm ? size_t{1} << kOrder2ApmBits : 1, 7) {
     // Signal contexts go last, so that while they rest the active inputs are a prefix.
@@ -275,6 +276,7 @@ class ContextMixingModel final : public Predictor {
     for (Mixer16& m : layer1_) m.Serialize(ar);
     layer2_.Serialize(ar);
     apm_order0_.Serialize(ar);
+    apm_signal_.Serialize(ar);
     apm_order1_.Serialize(ar);
     apm_order2_.Serialize(ar);
     ar.Bytes(indirect1_.data(), sizeof indirect1_);
@@ -428,6 +430,9 @@ class ContextMixingModel final : public Predictor {
     } else {
       p = p_mix;  // level 1: the mixer alone
     }
+    if (signal_predicted_) {
+      p = (p + apm_signal_.P(st, static_cast<size_t>(signal_.ApmContext(c0_, bit_pos_)))) >> 1;
+    }
     return static_cast<uint32_t>(std::clamp(p, 1, 65535));
   }
 
@@ -442,7 +447,10 @@ class ContextMixingModel final : public Predictor {
       StateMap::Adapt(maps[state], bit, 1023);
       *slot = next[state][bit];
     }
-    if (signal_predicted_) signal_.Update(bit);
+    if (signal_predicted_) {
+      signal_.Update(bit);
+      apm_signal_.Update(bit);
+    }
     match_.Update(bit);
     order0_.Update(bit);
     const int rate = config_.mixer_rate;
@@ -704,6 +712,7 @@ class ContextMixingModel final : public Predictor {
   std::vector<Mixer16> layer1_;
   Mixer layer2_;
   Apm apm_order0_;
+  Apm apm_signal_;  // by the signal model's prediction, while it is in use
   Apm apm_order1_;
   Apm apm_order2_;
   int selectors_ = 1;

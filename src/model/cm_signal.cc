@@ -1,6 +1,7 @@
 #include "model/cm_signal.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 #include "model/cm_tables.h"
@@ -148,6 +149,24 @@ void SignalModel::Predict(int c0, int bit_pos, int16_t* x) {
   x[kPredictors + 1] = static_cast<int16_t>(audio_mixer_.Mix(audio_x_.data(), bucket_[kPredictors - 1] * 8 + bit_pos));
 }
 
+int SignalModel::ApmContext(int c0, int bit_pos) const {
+  constexpr int kImageBlend = kImagePredictors - 1, kAudioBlend = kPredictors - 1;
+  const int which = level_[kAudioBlend] < level_[kImageBlend] ? 1 : 0;
+  const int k = which ? kAudioBlend : kImageBlend;
+  const int mu = predicted_[k];
+  const int prefix = c0 - (1 << bit_pos);
+  const int mu_prefix = mu >> (8 - bit_pos);
+  int relation;
+  if (mu_prefix < prefix) {
+    relation = 0;
+  } else if (mu_prefix > prefix) {
+    relation = 1;
+  } else {
+    relation = 2 + (((mu << bit_pos) & 255) >> 6);  // the next two bits of the value
+  }
+  return ((which * kErrorBuckets + bucket_[k]) * 8 + bit_pos) * 6 + relation;
+}
+
 void SignalModel::Update(int bit) {
   image_mixer_.Update(image_x_.data(), bit, 3);
   audio_mixer_.Update(audio_x_.data(), bit, 3);
@@ -182,6 +201,16 @@ void SignalModel::Learn(uint8_t byte, size_t at) {
   image_lms_.Update((static_cast<int>(byte) - w) * 16 - image_lms_prediction_, 2);
   audio_lms_short_.Update((static_cast<int>(byte) - 128) * 16 - audio_lms_short_prediction_, 3);
   audio_lms_long_.Update((static_cast<int>(byte) - 128) * 16 - audio_lms_long_prediction_, 4);
+  // The least-squares statistics, the costliest part, learn over a chunk's first
+  // bytes and then only while the audio blend errs less than the image blend.
+  constexpr int kImageBlend = kImagePredictors - 1, kAudioBlend = kPredictors - 1;
+  for (int i = 0; i < 2; ++i) {
+    const int error = errors_[i == 0 ? kImageBlend : kAudioBlend][at];
+    blend_error_[i] += (error * 256 - blend_error_[i]) >> 4;
+  }
+  if (pos_ < 64 || blend_error_[1] < blend_error_[0]) {
+    audio_ols_.Update(static_cast<double>(static_cast<int>(byte) - 128));
+  }
 }
 
 void SignalModel::PredictImage() {
@@ -249,13 +278,18 @@ void SignalModel::PredictAudio() {
   audio_lms_long_prediction_ = audio_lms_long_.Predict(x.data());
   v[4] = Clamp255(128 + ((audio_lms_short_prediction_ + 8) >> 4));
   v[5] = Clamp255(128 + ((audio_lms_long_prediction_ + 8) >> 4));
+  {
+    std::array<double, 16> in;
+    for (int i = 0; i < 16; ++i) in[i] = static_cast<double>(x[i]);
+    v[6] = Clamp255(128 + static_cast<int>(std::floor(audio_ols_.Predict(in.data()) + 0.5)));
+  }
   // Local error: the predictor's errors at the last four samples.
   std::array<int, kAudioPredictors> le{};
   for (int k = 0; k < kAudioPredictors; ++k) {
     const int j = kImagePredictors + k;
     le[k] = ErrorBack(j, 1) + ErrorBack(j, 2) + ((ErrorBack(j, 3) + ErrorBack(j, 4)) >> 1);
   }
-  v[6] = Blend(v.data(), le.data(), kAudioPredictors - 1);
+  v[7] = Blend(v.data(), le.data(), kAudioPredictors - 1);
   for (int k = 0; k < kAudioPredictors; ++k) {
     const int j = kImagePredictors + k;
     predicted_[j] = static_cast<int16_t>(v[k]);
@@ -272,6 +306,7 @@ void SignalModel::Sanitize() {
     for (uint8_t& n : row) n = std::min<uint8_t>(n, 28);
   }
   stride_ = std::clamp(stride_, 1, kMaxStride);
+  for (int32_t& e : blend_error_) e = std::clamp(e, 0, 256 * 256);
   // Predictions, buckets and levels follow from the history.
   PredictImage();
   PredictAudio();

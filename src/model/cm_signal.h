@@ -10,6 +10,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 
 #include "model/cm_components.h"
@@ -66,10 +67,120 @@ class LmsPredictor {
   int32_t energy_ = 0;
 };
 
+// A least-squares linear predictor of `kOrder` inputs over all past samples with
+// exponential forgetting (the weight of a sample k steps back is lambda^k), ridge
+// regularised; the weights are re-solved (Cholesky) every `interval` samples.
+// Doubles in a fixed order of operations (no contraction), so every x86-64 CPU
+// computes the same values; non-finite results are never returned.
+template <int kOrder>
+class OlsPredictor {
+ public:
+  OlsPredictor(double lambda, double ridge, int interval)
+      : lambda_(lambda), ridge_(ridge), interval_(interval) {}
+
+  // Prediction from `x` (kOrder values of magnitude at most 512), clamped to
+  // [-1024, 1024]; remembers `x`.
+  double Predict(const double* x) {
+    double sum = 0;
+    for (int i = 0; i < kOrder; ++i) {
+      x_[i] = x[i];
+      sum += weights_[i] * x[i];
+    }
+    if (!(sum > -1024.0)) return -1024.0;  // also NaN
+    return sum < 1024.0 ? sum : 1024.0;
+  }
+  // Learns `y`, the true value for the last Predict.
+  void Update(double y) {
+    const double keep = lambda_, take = 1.0 - lambda_;
+    for (int i = 0; i < kOrder; ++i) {
+      const double xi = x_[i] * take;
+      double* row = &cov_[static_cast<size_t>(i) * kOrder];
+      for (int j = 0; j <= i; ++j) row[j] = keep * row[j] + xi * x_[j];
+      target_[i] = keep * target_[i] + xi * y;
+    }
+    if (++since_solve_ >= interval_) {
+      since_solve_ = 0;
+      Solve();
+    }
+  }
+  void SetWeight(int i, double w) { weights_[i] = w; }
+
+  template <typename Archive>
+  void Serialize(Archive& ar) {
+    ar.Bytes(weights_.data(), sizeof weights_);
+    ar.Bytes(x_.data(), sizeof x_);
+    ar.Bytes(cov_.data(), sizeof cov_);
+    ar.Bytes(target_.data(), sizeof target_);
+    ar.Pod(since_solve_);
+    if (Archive::kLoading) {
+      // Hostile values: anything not finite or out of range restarts the statistics.
+      bool sane = since_solve_ >= 0 && since_solve_ < interval_;
+      for (double v : weights_) sane = sane && v > -1e6 && v < 1e6;
+      for (double v : x_) sane = sane && v >= -1024 && v <= 1024;
+      for (double v : cov_) sane = sane && v > -1e12 && v < 1e12;
+      for (double v : target_) sane = sane && v > -1e12 && v < 1e12;
+      if (!sane) {
+        weights_.fill(0);
+        x_.fill(0);
+        cov_.fill(0);
+        target_.fill(0);
+        since_solve_ = 0;
+      }
+    }
+  }
+
+ private:
+  // Solves (cov + ridge I) w = target; keeps the old weights if the matrix is not
+  // positive definite.
+  void Solve() {
+    std::array<double, kOrder * kOrder> l;
+    std::array<double, kOrder> inverse;  // 1 / l[i][i]
+    for (int i = 0; i < kOrder; ++i) {
+      for (int j = 0; j <= i; ++j) {
+        double sum = cov_[static_cast<size_t>(i) * kOrder + j] + (i == j ? ridge_ : 0.0);
+        for (int k = 0; k < j; ++k) sum -= l[static_cast<size_t>(i) * kOrder + k] * l[static_cast<size_t>(j) * kOrder + k];
+        if (i == j) {
+          if (!(sum > 1e-9)) return;
+          l[static_cast<size_t>(i) * kOrder + i] = std::sqrt(sum);
+          inverse[i] = 1.0 / l[static_cast<size_t>(i) * kOrder + i];
+        } else {
+          l[static_cast<size_t>(i) * kOrder + j] = sum * inverse[j];
+        }
+      }
+    }
+    std::array<double, kOrder> z;
+    for (int i = 0; i < kOrder; ++i) {
+      double sum = target_[i];
+      for (int k = 0; k < i; ++k) sum -= l[static_cast<size_t>(i) * kOrder + k] * z[k];
+      z[i] = sum * inverse[i];
+    }
+    std::array<double, kOrder> w;
+    for (int i = kOrder - 1; i >= 0; --i) {
+      double sum = z[i];
+      for (int k = i + 1; k < kOrder; ++k) sum -= l[static_cast<size_t>(k) * kOrder + i] * w[k];
+      w[i] = sum * inverse[i];
+    }
+    for (int i = 0; i < kOrder; ++i) {
+      if (!(w[i] > -1e6 && w[i] < 1e6)) return;
+    }
+    weights_ = w;
+  }
+
+  double lambda_, ridge_;
+  int interval_;
+  std::array<double, kOrder> weights_{};
+  std::array<double, kOrder> x_{};
+  // Lower triangle of the forgetting-weighted covariance of the inputs, and their
+  // covariance with the target.
+  std::array<double, kOrder * kOrder> cov_{};
+  std::array<double, kOrder> target_{};
+  int32_t since_solve_ = 0;
+};
+
 class SignalModel {
  public:
   static constexpr int kImagePredictors = 13;
-  static constexpr int kAudioPredictors = 7;
+  static constexpr int kAudioPredictors = 8;
   static constexpr int kPredictors = kImagePredictors + kAudioPredictors;
   // One input per predictor, then the image and the audio predictors mixed.
   static constexpr int kInputs = kPredictors + 2;
@@ -83,6 +194,12 @@ class SignalModel {
   void Predict(int c0, int bit_pos, int16_t* x);
   // Learns the bit after Predict.
   void Update(int bit);
+  // A context for refining the final probability, below kApmContexts: which blend
+  // (image or audio) has the smaller learned spread, its error bucket, the bit
+  // position, and where its predicted value lies against the bits of the byte so far.
+  // Valid after Predict, for the same `c0` and `bit_pos`.
+  static constexpr int kApmContexts = 2 * kErrorBuckets * 8 * 6;
+  int ApmContext(int c0, int bit_pos) const;
 
   // After a whole byte: records it, learns from it if it was predicted, and predicts
   // the next byte if `predict_next` (else, while the input is text, the predictors
@@ -100,6 +217,8 @@ class SignalModel {
     image_lms_.Serialize(ar);
     audio_lms_short_.Serialize(ar);
     audio_lms_long_.Serialize(ar);
+    audio_ols_.Serialize(ar);
+    ar.Bytes(blend_error_.data(), sizeof blend_error_);
     image_mixer_.Serialize(ar);
     audio_mixer_.Serialize(ar);
     ar.Pod(stride_);
@@ -141,6 +260,10 @@ class SignalModel {
   // The LMS predictions for the next byte, 1/16 units (image: relative to the left
   // pixel; audio: relative to 128).
   int32_t image_lms_prediction_ = 0, audio_lms_short_prediction_ = 0, audio_lms_long_prediction_ = 0;
+  // Least squares over the last 16 audio samples (relative to 128).
+  OlsPredictor<16> audio_ols_{0.998, 0.5, 4};
+  // Recent absolute errors of the image and of the audio blend, 1/256 units.
+  std::array<int32_t, 2> blend_error_{};
   // Mixers of the image and of the audio predictors, by the blend's error bucket and
   // the bit position.
   Mixer image_mixer_{kImagePredictors, kErrorBuckets * 8, 65536 / kImagePredictors};
