@@ -60,6 +60,8 @@ enum class Context : uint8_t {
   kColumn,        // position in the line and the byte above it
   kIndirect1,     // byte 1 back and what followed its previous occurrences
   kIndirect2,     // bytes 1-2 back and what followed their previous occurrences
+  kCharClasses,   // the classes (letter case, digit, space, punctuation) of the last 8 bytes, and byte 1
+  kNesting,       // whether inside quotes, the depth of brackets, and the current word
   // Samples (images: one byte per pixel in rows of a detected stride; audio: one
   // unsigned byte per sample). "above" is the byte one stride back.
   kImageNeighbours,  // the pixels left and above
@@ -75,8 +77,8 @@ struct LevelConfig {
   int match_index_bits;   // log2 entries of the match model's position index
   int match_min_length;   // bytes that must repeat before the match model predicts
   std::vector<Context> contexts;
-  bool extra_inputs;      // two inputs per context instead of one
-  bool many_selectors;    // four first-layer mixer contexts instead of one
+  bool extra_inputs;      // three inputs per context instead of one
+  bool many_selectors;    // five first-layer mixer contexts instead of one
   int mixer_rate;         // mixer learning rate (1..64)
   bool order2_apm;        // hashed order-2 APM stage
   bool order1_apm = true;  // APM stages (order 0 and 1 without order2_apm; none when false)
@@ -127,32 +129,32 @@ LevelConfig BaseConfig(int level) {
       return {27, 25, 23, 6,
               {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kOrder5, C::kOrder6,
                C::kOrder8, C::kWord, C::kWordPair, C::kWordSkip, C::kSparseSkip1, C::kSparseGap,
-               C::kImageNeighbours, C::kImageGradient, C::kImageSmooth, C::kAudioLinear,
+               C::kCharClasses, C::kNesting, C::kImageNeighbours, C::kImageGradient, C::kImageSmooth, C::kAudioLinear,
                C::kAudioQuadratic},
               true, true, 2, true};
-    // Levels 7-9: the contexts that still pay on text (each one dropped from a larger
-    // set in turn cost bytes), with more memory for larger inputs.
+    // Levels 7-9: level 6 and order 12, with more memory for larger inputs. (Order 16
+    // and the order-2 indirect context saved 0.04% on Moby Dick for a sixth more time.)
     case 7:
       return {27, 26, 24, 6,
               {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kOrder5, C::kOrder6,
                C::kOrder8, C::kOrder12, C::kWord, C::kWordPair, C::kWordSkip, C::kSparseSkip1,
-               C::kSparseGap, C::kIndirect2,
+               C::kSparseGap, C::kCharClasses, C::kNesting,
                C::kImageNeighbours, C::kImageGradient, C::kImageSmooth, C::kAudioLinear,
                C::kAudioQuadratic},
               true, true, 2, true};
     case 8:
       return {28, 26, 24, 6,
               {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kOrder5, C::kOrder6,
-               C::kOrder8, C::kOrder12, C::kOrder16, C::kWord, C::kWordPair, C::kWordSkip,
-               C::kSparseSkip1, C::kSparseGap, C::kIndirect2,
+               C::kOrder8, C::kOrder12, C::kWord, C::kWordPair, C::kWordSkip,
+               C::kSparseSkip1, C::kSparseGap, C::kCharClasses, C::kNesting,
                C::kImageNeighbours, C::kImageGradient, C::kImageSmooth, C::kAudioLinear,
                C::kAudioQuadratic},
               true, true, 2, true};
     default:
       return {29, 27, 25, 6,
               {C::kOrder1, C::kOrder2, C::kOrder3, C::kOrder4, C::kOrder5, C::kOrder6,
-               C::kOrder8, C::kOrder12, C::kOrder16, C::kWord, C::kWordPair, C::kWordSkip,
-               C::kSparseSkip1, C::kSparseGap, C::kIndirect2,
+               C::kOrder8, C::kOrder12, C::kWord, C::kWordPair, C::kWordSkip,
+               C::kSparseSkip1, C::kSparseGap, C::kCharClasses, C::kNesting,
                C::kImageNeighbours, C::kImageGradient, C::kImageSmooth, C::kAudioLinear,
                C::kAudioQuadratic},
               true, true, 2, true};
@@ -192,13 +194,25 @@ uint64_t Combine(uint64_t a, uint64_t b) { return (a + 0x9e3779b97f4a7c15ull) * 
 
 bool IsWordByte(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 128; }
 
+// 0: other punctuation and controls, 1: capital, 2: other letter (UTF-8 bytes too),
+// 3: digit, 4: space, 5: newline, 6: end of sentence, 7: comma.
+int ByteClass(int c) {
+  if (c >= 'A' && c <= 'Z') return 1;
+  if (IsWordByte(c)) return 2;
+  if (c >= '0' && c <= '9') return 3;
+  if (c == ' ') return 4;
+  if (c == '\n') return 5;
+  if (c == '.' || c == '!' || c == '?') return 6;
+  return c == ',' ? 7 : 0;
+}
+
 constexpr int kOrder2ApmBits = 18;
 constexpr std::array<int, 6> kStrideCandidates = {32, 64, 128, 256, 512, 1024};
 
 int Log2Bucket(int v) { return v == 0 ? 0 : 32 - __builtin_clz(static_cast<unsigned>(v)); }
 constexpr int kMaxContexts = 28;
 constexpr int kSharedInputs = MatchModel::kInputs + 2;
-constexpr int kMaxInputs = cm::PaddedInputs16(2 * kMaxContexts + kSharedInputs + cm::SignalModel::kInputs);
+constexpr int kMaxInputs = cm::PaddedInputs16(3 * kMaxContexts + kSharedInputs + cm::SignalModel::kInputs);
 
 class ContextMixingModel final : public Predictor {
  public:
@@ -220,11 +234,12 @@ class ContextMixingModel final : public Predictor {
     num_signal_contexts_ = static_cast<int>(
         std::count_if(config_.contexts.begin(), config_.contexts.end(), IsSignalContext));
     num_text_contexts_ = num_contexts_ - num_signal_contexts_;
-    inputs_per_context_ = config_.extra_inputs ? 2 : 1;
+    inputs_per_context_ = config_.extra_inputs ? 3 : 1;
     num_inputs_ = num_contexts_ * inputs_per_context_ + MatchModel::kInputs + 2 + cm::SignalModel::kInputs;
     active_contexts_ = num_contexts_;
     const auto& bh = BitHistory();
     state_maps_.assign(static_cast<size_t>(num_contexts_) * 256, uint32_t{1} << 31);
+    for (int s = 1; s < bh.used_states; ++s) deterministic_[s] = bh.zeros[s] == 0 || bh.ones[s] == 0;
     for (int i = 0; i < num_contexts_; ++i) {
       for (int s = 0; s < bh.used_states; ++s) {
         const int n0 = bh.zeros[s], n1 = bh.ones[s];
@@ -236,11 +251,12 @@ class ContextMixingModel final : public Predictor {
     // confident vote of agreeing inputs.
     const int init = 2 * Mixer16::kOne / (num_inputs_ - cm::SignalModel::kInputs);
     if (config_.many_selectors) {
-      selectors_ = 4;
+      selectors_ = 5;
       layer1_.emplace_back(num_inputs_, 16 * 8, init);   // match length x bit position
       layer1_.emplace_back(num_inputs_, 256, init);      // bits of the current byte
       layer1_.emplace_back(num_inputs_, 256 * 8, init);  // previous byte x bit position
       layer1_.emplace_back(num_inputs_, (kMaxContexts + 1) * 4, init);  // known contexts
+      layer1_.emplace_back(num_inputs_, 8 * 8 * 8, init);  // word length x class of byte 1 x bit position
       layer2_ = Mixer(selectors_, 256, 65536 / selectors_);
     } else {
       selectors_ = 1;
@@ -288,6 +304,9 @@ class ContextMixingModel final : public Predictor {
     ar.Pod(word0_);
     ar.Pod(word1_);
     ar.Pod(word2_);
+    ar.Pod(class_hash_);
+    ar.Pod(nesting_);
+    ar.Pod(word_length_);
     ar.Pod(line_start_);
     ar.Pod(prev_line_start_);
     ar.Pod(stride_);
@@ -299,6 +318,9 @@ class ContextMixingModel final : public Predictor {
     signal_.Serialize(ar);
     if (Archive::kLoading) {
       c1_ &= 255;
+      class_hash_ &= 0xffffff;
+      nesting_ &= 31;
+      word_length_ = std::min(word_length_, 7);
       c2_ &= 255;
       if (line_start_ > pos_) line_start_ = pos_;
       if (prev_line_start_ > line_start_) prev_line_start_ = line_start_;
@@ -375,15 +397,20 @@ class ContextMixingModel final : public Predictor {
     const uint32_t* maps = state_maps_.data();
     uint8_t* const* bases = slot_base_.data();
     uint8_t** slots = slot_.data();
-    if (inputs_per_context_ == 2) {
+    if (inputs_per_context_ == 3) {
+      // The stretched probability, the probability itself, and the stretched
+      // probability again when the history has seen only one bit value (zero otherwise).
+      const uint8_t* deterministic = deterministic_.data();
       for (int i = 0; i < num_contexts; ++i, maps += 256) {
         uint8_t* slot = bases[i] + node;
         slots[i] = slot;
         const uint8_t state = *slot;
         const int p = static_cast<int>(maps[state] >> 20);
-        x[n] = static_cast<int16_t>(Stretch(p));
+        const int st = Stretch(p);
+        x[n] = static_cast<int16_t>(st);
         x[n + 1] = static_cast<int16_t>(state == 0 ? 0 : (p - 2048) >> 1);
-        n += 2;
+        x[n + 2] = static_cast<int16_t>(deterministic[state] ? st : 0);
+        n += 3;
         known += state != 0;
       }
     } else {
@@ -413,6 +440,7 @@ class ContextMixingModel final : public Predictor {
       layer1_out_[1] = layer1_[1].Mix(x, c0_, active);
       layer1_out_[2] = layer1_[2].Mix(x, c1_ * 8 + bit_pos_, active);
       layer1_out_[3] = layer1_[3].Mix(x, known_ * 4 + (bit_pos_ >> 1), active);
+      layer1_out_[4] = layer1_[4].Mix(x, (word_length_ * 8 + static_cast<int>(class_hash_ >> 3 & 7)) * 8 + bit_pos_, active);
       st = layer2_.Mix(layer1_out_.data(), c0_);
     }
     mixer_st_ = st;
@@ -543,6 +571,11 @@ class ContextMixingModel final : public Predictor {
     c8_ = (c8_ << 8) | byte;
     c2_ = c1_;
     c1_ = byte;
+    class_hash_ = (class_hash_ << 3 | static_cast<uint64_t>(ByteClass(byte))) & 0xffffff;
+    if (byte == '(' || byte == '[') nesting_ = (nesting_ & 16) | ((nesting_ + 1) & 15);
+    if ((byte == ')' || byte == ']') && (nesting_ & 15) != 0) --nesting_;
+    if (byte == '"') nesting_ ^= 16;
+    word_length_ = IsWordByte(byte) ? std::min(word_length_ + 1, 7) : 0;
     if (IsWordByte(byte)) {
       const int folded = (byte >= 'A' && byte <= 'Z') ? byte + 32 : byte;
       word0_ = Combine(word0_, static_cast<uint64_t>(folded));
@@ -670,6 +703,8 @@ class ContextMixingModel final : public Predictor {
         const uint64_t above = above_pos < line_start_ ? Back(static_cast<int>(std::min<uint64_t>(pos_ - above_pos, 1u << 20))) : 0;
         return Combine(std::min<uint64_t>(column, 255) | above << 8 | c1_ << 16, 11);
       }
+      case C::kCharClasses: return Combine(class_hash_ << 8 | c1_, 14);
+      case C::kNesting: return Combine(Combine(word0_, nesting_), 15);
       case C::kIndirect1: return Combine(c1_ | static_cast<uint64_t>(indirect1_[c1_]) << 8, 12);
       case C::kImageNeighbours: return Combine(Back(1) | Back(stride_) << 8, 21);
       case C::kImageGradient: {
@@ -744,6 +779,10 @@ class ContextMixingModel final : public Predictor {
   uint64_t c8_ = 0;  // the last 8 bytes, most recent lowest
   uint64_t pos_ = 0;
   uint64_t word0_ = 0, word1_ = 0, word2_ = 0;
+  uint64_t class_hash_ = 0;  // ByteClass of the last 8 bytes, 3 bits each, most recent lowest
+  uint64_t nesting_ = 0;     // depth of brackets (0..15), plus 16 inside double quotes
+  int word_length_ = 0;      // letters in the current word, at most 7
+  std::array<uint8_t, 256> deterministic_{};  // per bit-history state: only one bit value seen
   uint64_t line_start_ = 0, prev_line_start_ = 0;
   // Row stride of 2-D data: the candidate whose byte one stride back differs least.
   int stride_ = 64;
@@ -926,14 +965,14 @@ Result<std::vector<uint8_t>> PrimeContextMixingModel(int level, std::span<const 
 size_t ContextMixingMemory(int level) {
   const LevelConfig c = ConfigFor(level);
   const size_t contexts = c.contexts.size();
-  const size_t inputs = contexts * (c.extra_inputs ? 2 : 1) + MatchModel::kInputs + 2 + cm::SignalModel::kInputs;
+  const size_t inputs = contexts * (c.extra_inputs ? 3 : 1) + MatchModel::kInputs + 2 + cm::SignalModel::kInputs;
   size_t bytes = SlotTable::MaxBytes(size_t{1} << c.table_bits);
   bytes += MatchModel::MaxBytes(c.history_bits, c.match_index_bits);
   bytes += size_t{1} << c.history_bits;              // context history
   bytes += 256 * 33 * 2;                             // order-0 APM
   if (c.order1_apm) bytes += 65536 * 33 * 2;
   if (c.order2_apm) bytes += (size_t{1} << kOrder2ApmBits) * 33 * 2;
-  bytes += cm::PaddedInputs16(inputs) * 2 * (c.many_selectors ? (16 * 8 + 256 + 256 * 8 + 100) : 16 * 256);
+  bytes += cm::PaddedInputs16(inputs) * 2 * (c.many_selectors ? (16 * 8 + 256 + 256 * 8 + 116 + 512) : 16 * 256);
   bytes += contexts * 256 * 4 + 65536 * 2;
   return bytes;
 }
