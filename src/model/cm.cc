@@ -206,7 +206,7 @@ int ByteClass(int c) {
   return c == ',' ? 7 : 0;
 }
 
-constexpr int kOrder2ApmBits = 18;
+constexpr int kOrder2ApmBits = 16;
 constexpr std::array<int, 6> kStrideCandidates = {32, 64, 128, 256, 512, 1024};
 
 int Log2Bucket(int v) { return v == 0 ? 0 : 32 - __builtin_clz(static_cast<unsigned>(v)); }
@@ -465,6 +465,8 @@ class ContextMixingModel final : public Predictor {
   }
 
   void UpdateBit(int bit) override {
+    // The APM rows of the next bit, while this one is learned.
+    if (bit_pos_ < 7) PrefetchApms((c0_ << 1) | bit);
     const auto& next = BitHistory().next;
     uint32_t* maps = state_maps_.data();
     uint8_t* const* slots = slot_.data();
@@ -518,17 +520,69 @@ class ContextMixingModel final : public Predictor {
             slots_.Prefetch(ContextHash(OrderValue(order, next_c8), i));
           }
         }
+        if (config_.level >= 2) PrefetchOtherTextContexts();
       }
     }
-    PrefetchApms();
   }
 
  private:
-  void PrefetchApms() {
-    if (config_.order1_apm) apm_order1_.Prefetch(c0_ | c1_ << 8);
-    if (config_.order2_apm) apm_order2_.Prefetch(Order2ApmContext());
+  void PrefetchApms(int c0) {
+    if (config_.order1_apm) apm_order1_.Prefetch(static_cast<size_t>(c0) | c1_ << 8);
+    if (config_.order2_apm) apm_order2_.Prefetch((c0 ^ order2_apm_hash_) & ((1u << kOrder2ApmBits) - 1));
+  }
+  // Rows of the order-2 APM for the byte after the last three of `c8`, less the bits of that byte.
+  static uint32_t Order2ApmHash(uint64_t c8) {
+    return static_cast<uint32_t>(Finalize(c8 & 0xffffff)) & ((1u << kOrder2ApmBits) - 256);
   }
   size_t Order2ApmContext() const { return (c0_ ^ order2_apm_hash_) & ((1u << kOrder2ApmBits) - 1); }
+
+  // At the last bit of a byte: the next byte's buckets of the text contexts other than
+  // plain orders, for both values the byte may take. The values follow EndByte and
+  // ContextValue closely enough to find the buckets (the rare misses cost only time).
+  void PrefetchOtherTextContexts() {
+    for (int b = 0; b < 2; ++b) {
+      const int byte = (c0_ * 2 + b) & 255;
+      const uint64_t next_c8 = (c8_ << 8) | static_cast<uint64_t>(byte);
+      if (config_.order1_apm) apm_order1_.Prefetch(1 | static_cast<size_t>(byte) << 8);
+      if (config_.order2_apm) apm_order2_.Prefetch(1 ^ Order2ApmHash(next_c8));
+      uint64_t w0 = word0_, w1 = word1_, w2 = word2_;
+      if (IsWordByte(byte)) {
+        w0 = Combine(w0, static_cast<uint64_t>((byte >= 'A' && byte <= 'Z') ? byte + 32 : byte));
+      } else if (w0 != 0) {
+        w2 = w1;
+        w1 = w0;
+        w0 = 0;
+      }
+      const uint64_t after = IsWordByte(byte) ? 0 : static_cast<uint64_t>(byte) + 256;
+      for (int i = 0; i < num_text_contexts_; ++i) {
+        uint64_t v;
+        switch (config_.contexts[i]) {
+          case C::kWord: v = Combine(w0, after); break;
+          case C::kWordPair: v = Combine(Combine(w0, w1), after); break;
+          case C::kWordTriple: v = Combine(Combine(w0, w1), w2); break;
+          case C::kWordSkip: v = Combine(Combine(w0, w2), 7); break;
+          case C::kSparseSkip1: v = (next_c8 & 0xffff00) | 0x1000000000ull; break;
+          case C::kSparseSkip2: v = (next_c8 & 0xffff0000) | 0x2000000000ull; break;
+          case C::kSparseGap: v = (next_c8 & 0xff00ff) | 0x3000000000ull; break;
+          case C::kSparseWide: v = (next_c8 & 0xff00ff00ff00ull) | 0x400000000000000ull; break;
+          case C::kCharClasses:
+            v = Combine(((class_hash_ << 3 | static_cast<uint64_t>(ByteClass(byte))) & 0xffffff) << 8 | byte, 14);
+            break;
+          case C::kNesting: v = Combine(Combine(w0, nesting_), 15); break;
+          case C::kOrder12:
+          case C::kOrder16:
+          case C::kOrder24: {
+            const int n = config_.contexts[i] == C::kOrder12 ? 12 : config_.contexts[i] == C::kOrder16 ? 16 : 24;
+            v = next_c8;
+            for (int k = 9; k <= n; ++k) v = Combine(v, Back(k - 1));
+            break;
+          }
+          default: continue;  // plain orders (done), and contexts of rarer use
+        }
+        slots_.Prefetch(ContextHash(v, i));
+      }
+    }
+  }
 
   static uint64_t ContextHash(uint64_t value, int index) {
     return Finalize(value * 64 + static_cast<uint64_t>(index));
@@ -646,11 +700,11 @@ class ContextMixingModel final : public Predictor {
       context_hash_[i] = ContextHash(ContextValue(config_.contexts[i]), i);
     }
     if (config_.order2_apm) {
-      order2_apm_hash_ = static_cast<uint32_t>(Finalize(c8_ & 0xffffff)) & ((1u << kOrder2ApmBits) - 256);
+      order2_apm_hash_ = Order2ApmHash(c8_);
     }
     slots_.MaybeGrow();
     FindSlots(1);
-    PrefetchApms();
+    PrefetchApms(c0_);
   }
 
   void FindSlots(int nibble_context) {
