@@ -176,6 +176,10 @@ LevelConfig SizedConfig(LevelConfig c, uint64_t input_size) {
   int bits = 16;
   while (bits < c.history_bits && (uint64_t{1} << bits) < input_size + 1) ++bits;
   c.history_bits = std::min(c.history_bits, bits);
+  // At most 64 bytes of slot table per input byte: beyond that a doubling costs more
+  // time (the kernel zeroes every new page) than it saves bytes (Moby Dick at level 9:
+  // 0.02% larger, 14% less time, 246 MB instead of 394 MB).
+  c.table_bits = std::min(c.table_bits, std::max(bits + 6, 22));
   c.match_index_bits = std::min(c.match_index_bits, c.history_bits);
   c.grow_match_index = false;
   return c;
