@@ -231,7 +231,7 @@ class ContextMixingModel final : public Predictor {
         apm_order0_(256, 7),
         apm_signal_(cm::SignalModel::kApmContexts, 6),
         apm_order1_(config_.order1_apm ? 65536 : 1, 7),
-        apm_order2_(config_.order2_apm ? size_t{1} << kOrder2ApmBits : 1, 7) {
+        apm_order2_(config_.order2_apm ? size_t{1} << kOrder2ApmBits : 1, 6) {
     // Signal contexts go last, so that while they rest the active inputs are a prefix.
     std::stable_partition(config_.contexts.begin(), config_.contexts.end(),
                           [](Context c) { return !IsSignalContext(c); });
@@ -262,7 +262,7 @@ class ContextMixingModel final : public Predictor {
       layer1_.emplace_back(num_inputs_, 256 * 8, init);  // previous byte x bit position
       layer1_.emplace_back(num_inputs_, (kMaxContexts + 1) * 4, init);  // known contexts
       layer1_.emplace_back(num_inputs_, 8 * 8 * 8, init);  // word length x class of byte 1 x bit position
-      layer2_ = Mixer(selectors_, 256, 65536 / selectors_);
+      layer2_ = Mixer(selectors_, 256 * 8, 65536 / selectors_);  // current bits x class of byte 1
     } else {
       selectors_ = 1;
       layer1_.emplace_back(num_inputs_, 16 * 256, init);  // match length x current bits
@@ -446,7 +446,7 @@ class ContextMixingModel final : public Predictor {
       layer1_out_[2] = layer1_[2].Mix(x, c1_ * 8 + bit_pos_, active);
       layer1_out_[3] = layer1_[3].Mix(x, known_ * 4 + (bit_pos_ >> 1), active);
       layer1_out_[4] = layer1_[4].Mix(x, (word_length_ * 8 + static_cast<int>(class_hash_ >> 3 & 7)) * 8 + bit_pos_, active);
-      st = layer2_.Mix(layer1_out_.data(), c0_);
+      st = layer2_.Mix(layer1_out_.data(), c0_ | static_cast<int>(class_hash_ & 7) << 8);
     }
     mixer_st_ = st;
 
@@ -1032,6 +1032,7 @@ size_t ContextMixingMemory(int level) {
   if (c.order1_apm) bytes += 65536 * 33 * 2;
   if (c.order2_apm) bytes += (size_t{1} << kOrder2ApmBits) * 33 * 2;
   bytes += cm::PaddedInputs16(inputs) * 2 * (c.many_selectors ? (16 * 8 + 256 + 256 * 8 + 116 + 512) : 16 * 256);
+  if (c.many_selectors) bytes += 256 * 8 * 8 * 4;  // second layer
   bytes += contexts * 256 * 4 + 65536 * 2;
   return bytes;
 }
