@@ -96,6 +96,24 @@ TEST(ContextMixingTest, MixerKernelsAgreeWithTheScalarReference) {
   }
 }
 
+TEST(ContextMixingTest, SixteenInputKernelsAgreeWithTheScalarReference) {
+  std::mt19937 rng(8);
+  for (int round = 0; round < 500; ++round) {
+    std::vector<int16_t> x(16), w(16);
+    for (int i = 0; i < 16; ++i) {
+      x[i] = static_cast<int16_t>(static_cast<int>(rng() % 4095) - 2047);
+      // Weights near the limits too, where the update saturates.
+      w[i] = static_cast<int16_t>(round % 4 == 0 ? (rng() & 1 ? 32767 - rng() % 4 : -32768 + rng() % 4) : rng());
+    }
+    ASSERT_EQ(cm::DotProduct16x16(x.data(), w.data()), cm::DotProduct16Scalar(x.data(), w.data(), 16));
+    const int err = static_cast<int>(rng() % 65535) - 32767;
+    std::vector<int16_t> w_sse = w, w_scalar = w;
+    cm::TrainWeights16x16(x.data(), w_sse.data(), err);
+    cm::TrainWeights16Scalar(x.data(), w_scalar.data(), 16, err);
+    ASSERT_EQ(w_sse, w_scalar) << "err " << err;
+  }
+}
+
 TEST(ContextMixingTest, RoundTripsEveryInputAtEveryLevel) {
   const std::vector<Input> inputs = Inputs();
   for (int level = 1; level <= 9; ++level) {

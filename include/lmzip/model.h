@@ -36,6 +36,12 @@ class Predictor {
   // Learns the true byte; REQUIRES: PredictByte() was called for it.
   virtual void UpdateByte(uint8_t /*byte*/) {}
 
+  // Codes one byte through `coder`, the model queried and updated as by the calls
+  // above (bits most significant first): encoding, codes `byte` and returns it;
+  // decoding, returns the decoded byte. A model may override it to code a whole byte
+  // without a virtual call per bit; the code must be the same either way.
+  virtual int Code(ArithmeticCoder& coder, int byte);
+
   // An independent copy of the model in its current state (pending prediction
   // included), or nullptr when the model cannot be copied cheaply. Generation uses it
   // to read a bitwise model's whole byte distribution without disturbing the original.

@@ -5,10 +5,6 @@
 
 namespace lmzip {
 
-namespace {
-constexpr uint32_t kTop = 1u << 24;  // renormalise when the range falls below this
-}  // namespace
-
 ArithmeticCoder::ArithmeticCoder(std::vector<uint8_t>* out)
     : mode_(Mode::kEncode), out_(out), out_start_(out->size()) {}
 
@@ -16,13 +12,6 @@ ArithmeticCoder::ArithmeticCoder(std::span<const uint8_t> in) : mode_(Mode::kDec
   // The encoder never writes the leading byte of the code value (it is always 0),
   // so the first four bytes fill the 32-bit window.
   for (int i = 0; i < 4; ++i) code_ = (code_ << 8) | NextByte();
-}
-
-uint8_t ArithmeticCoder::NextByte() {
-  // Past the end the stream reads as zeros: the encoder strips trailing zeros.
-  uint8_t b = pos_ < in_.size() ? in_[pos_] : 0;
-  ++pos_;
-  return b;
 }
 
 void ArithmeticCoder::ShiftLow() {
@@ -54,25 +43,6 @@ void ArithmeticCoder::Normalize() {
       code_ = (code_ << 8) | NextByte();
     }
   }
-}
-
-int ArithmeticCoder::CodeBit(int bit, Prob16 p1) {
-  p1 = std::clamp<Prob16>(p1, 1, kProbOne - 1);
-  // The lower part of the interval, of width `bound`, codes a 1.
-  const uint32_t bound = static_cast<uint32_t>((static_cast<uint64_t>(range_) * p1) >> kProbBits);
-  if (mode_ == Mode::kDecode) bit = code_ < bound ? 1 : 0;
-  if (bit) {
-    range_ = bound;
-  } else {
-    if (mode_ == Mode::kEncode) {
-      low_ += bound;
-    } else {
-      code_ -= bound;
-    }
-    range_ -= bound;
-  }
-  Normalize();
-  return bit;
 }
 
 int ArithmeticCoder::CodeSymbol(int symbol, std::span<const uint32_t> cdf, int total_bits) {

@@ -34,7 +34,43 @@ class ArithmeticCoder {
   // Codes one binary decision. `p1` is P(bit == 1) in [1, 65535] (clamped if not).
   // Encoding: `bit` is the bit to write; returns it. Decoding: `bit` is ignored;
   // returns the decoded bit.
-  int CodeBit(int bit, Prob16 p1);
+  int CodeBit(int bit, Prob16 p1) {
+    return mode_ == Mode::kEncode ? EncodeBit(bit, p1) : DecodeBit(p1);
+  }
+  // CodeBit for a coder known to encode (REQUIRES: mode() == kEncode): codes `bit`
+  // and returns it.
+  int EncodeBit(int bit, Prob16 p1) {
+    const uint32_t bound = Bound(p1);
+    // The lower part of the interval, of width `bound`, codes a 1.
+    if (bit) {
+      range_ = bound;
+    } else {
+      low_ += bound;
+      range_ -= bound;
+    }
+    while (range_ < kTop) {
+      range_ <<= 8;
+      ShiftLow();
+    }
+    return bit;
+  }
+  // CodeBit for a coder known to decode (REQUIRES: mode() == kDecode): returns the
+  // decoded bit.
+  int DecodeBit(Prob16 p1) {
+    const uint32_t bound = Bound(p1);
+    const int bit = code_ < bound ? 1 : 0;
+    if (bit) {
+      range_ = bound;
+    } else {
+      code_ -= bound;
+      range_ -= bound;
+    }
+    while (range_ < kTop) {
+      range_ <<= 8;
+      code_ = (code_ << 8) | NextByte();
+    }
+    return bit;
+  }
 
   // Codes one symbol of an alphabet of `cdf.size() - 1` symbols. `cdf` is a
   // cumulative table: cdf[0] == 0, cdf.back() == 1 << total_bits, strictly increasing
@@ -50,9 +86,21 @@ class ArithmeticCoder {
   size_t position() const { return pos_; }
 
  private:
+  static constexpr uint32_t kTop = 1u << 24;  // renormalise when the range falls below this
+
+  // Width of the part of the interval that codes a 1, for p1 clamped to [1, 65535].
+  uint32_t Bound(Prob16 p1) const {
+    p1 = p1 < 1 ? 1 : (p1 > kProbOne - 1 ? kProbOne - 1 : p1);
+    return static_cast<uint32_t>((static_cast<uint64_t>(range_) * p1) >> kProbBits);
+  }
   void ShiftLow();
   void Normalize();
-  uint8_t NextByte();
+  uint8_t NextByte() {
+    // Past the end the stream reads as zeros: the encoder strips trailing zeros.
+    const uint8_t b = pos_ < in_.size() ? in_[pos_] : 0;
+    ++pos_;
+    return b;
+  }
 
   Mode mode_;
   uint32_t range_ = 0xFFFFFFFFu;

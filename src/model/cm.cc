@@ -18,6 +18,7 @@
 #include <cstring>
 #include <vector>
 
+#include "coder/arithmetic_coder.h"
 #include "model/cm_components.h"
 #include "model/cm_match.h"
 #include "model/cm_signal.h"
@@ -500,7 +501,83 @@ class ContextMixingModel final : public Predictor {
       apm_order1_.Update(bit);
     }
     if (config_.order2_apm) apm_order2_.Update(bit);
+    AdvanceBit(bit);
+  }
 
+  int Code(ArithmeticCoder& coder, int byte) override {
+    const bool encode = coder.mode() == ArithmeticCoder::Mode::kEncode;
+    if (FastPathApplies()) return encode ? CodeFast<true>(coder, byte) : CodeFast<false>(coder, byte);
+    int c = 0;
+    for (int i = 7; i >= 0; --i) {
+      const uint32_t p = PredictBit();
+      const int bit = encode ? coder.EncodeBit((byte >> i) & 1, p) : coder.DecodeBit(p);
+      UpdateBit(bit);
+      c = (c << 1) | bit;
+    }
+    return c;
+  }
+
+ private:
+  static constexpr int kFastContexts = 3;
+
+  // Whether CodeFast may code the next byte: one first-layer mixer, one input per
+  // context, no APM, and kFastContexts text contexts active while the signal contexts
+  // rest (level 1 on text).
+  bool FastPathApplies() const {
+    return bit_pos_ == 0 && selectors_ == 1 && inputs_per_context_ == 1 && !config_.order1_apm &&
+           !config_.order2_apm && active_contexts_ == kFastContexts && active_contexts_ < num_contexts_;
+  }
+
+  // PredictBit and UpdateBit for eight bits, specialised to the shape FastPathApplies
+  // checks: the same predictions, the same state afterwards.
+  template <bool kEncode>
+  int CodeFast(ArithmeticCoder& coder, int byte) {
+    const auto& next = BitHistory().next;
+    int16_t* x = inputs_.data();
+    uint32_t* maps = state_maps_.data();
+    Mixer16& mixer = layer1_[0];
+    const int rate = config_.mixer_rate;
+    x[MatchModel::kInputs + 1] = 256;
+    signal_predicted_ = false;
+    int c = 0;
+    for (int i = 7; i >= 0; --i) {
+      int match_inputs[MatchModel::kInputs];
+      match_.Predict(c0_, bit_pos_, match_inputs);
+      x[0] = static_cast<int16_t>(match_inputs[0]);
+      x[1] = static_cast<int16_t>(match_inputs[1]);
+      x[MatchModel::kInputs] = static_cast<int16_t>(Stretch(order0_.P(c0_)));
+      const int node = NibbleNode();
+      int known = 0;
+      uint8_t states[kFastContexts];
+      for (int k = 0; k < kFastContexts; ++k) {
+        slot_[k] = slot_base_[k] + node;
+        states[k] = *slot_[k];
+        x[kSharedInputs + k] = static_cast<int16_t>(Stretch(static_cast<int>(maps[k * 256 + states[k]] >> 20)));
+        known += states[k] != 0;
+      }
+      known_ = known;
+      const int st = mixer.Mix(x, match_.LengthBucket() * 256 + c0_, kSharedInputs + kFastContexts);
+      mixer_st_ = st;
+      const auto p = static_cast<uint32_t>(std::clamp(cm::Squash16(st), 1, 65535));
+      const int bit = kEncode ? coder.EncodeBit((byte >> i) & 1, p) : coder.DecodeBit(p);
+      c = (c << 1) | bit;
+
+      // Two contexts may share a slot: each reads the state the one before left.
+      for (int k = 0; k < kFastContexts; ++k) {
+        const uint8_t state = *slot_[k];
+        StateMap::Adapt(maps[k * 256 + state], bit, 1023);
+        *slot_[k] = next[state][bit];
+      }
+      match_.Update(bit);
+      order0_.Update(bit);
+      mixer.Update(x, bit, rate);
+      AdvanceBit(bit);
+    }
+    return c;
+  }
+
+  // Moves on to the next bit: the byte's end, the next nibble's slots, prefetches.
+  void AdvanceBit(int bit) {
     c0_ = (c0_ << 1) | bit;
     ++bit_pos_;
     if (bit_pos_ == 8) {
@@ -530,7 +607,6 @@ class ContextMixingModel final : public Predictor {
     }
   }
 
- private:
   void PrefetchApms(int c0) {
     if (config_.order1_apm) apm_order1_.Prefetch(static_cast<size_t>(c0) | c1_ << 8);
     if (config_.order2_apm) apm_order2_.Prefetch((c0 ^ order2_apm_hash_) & ((1u << kOrder2ApmBits) - 1));

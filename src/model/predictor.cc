@@ -3,21 +3,23 @@
 
 namespace lmzip {
 
-int CodeByte(Predictor& model, ArithmeticCoder& coder, int byte) {
-  if (model.granularity() == Predictor::Granularity::kByte) {
+int Predictor::Code(ArithmeticCoder& coder, int byte) {
+  if (granularity() == Granularity::kByte) {
     uint32_t cdf[257];
-    model.PredictByte(std::span<uint32_t, 257>(cdf, 257));
+    PredictByte(std::span<uint32_t, 257>(cdf, 257));
     const int b = coder.CodeSymbol(byte, std::span<const uint32_t>(cdf, 257), kCdfBits);
-    model.UpdateByte(static_cast<uint8_t>(b));
+    UpdateByte(static_cast<uint8_t>(b));
     return b;
   }
   int c = 0;
   for (int i = 7; i >= 0; --i) {
-    const int bit = coder.CodeBit((byte >> i) & 1, model.PredictBit());
-    model.UpdateBit(bit);
+    const int bit = coder.CodeBit((byte >> i) & 1, PredictBit());
+    UpdateBit(bit);
     c = (c << 1) | bit;
   }
   return c;
 }
+
+int CodeByte(Predictor& model, ArithmeticCoder& coder, int byte) { return model.Code(coder, byte); }
 
 }  // namespace lmzip
