@@ -96,7 +96,7 @@ TEST(ContextMixingTest, MixerKernelsAgreeWithTheScalarReference) {
   }
 }
 
-TEST(ContextMixingTest, SixteenInputKernelsAgreeWithTheScalarReference) {
+TEST(ContextMixingTest, InlineMixerKernelsAgreeWithTheScalarReference) {
   std::mt19937 rng(8);
   for (int round = 0; round < 500; ++round) {
     std::vector<int16_t> x(16), w(16);
@@ -106,10 +106,15 @@ TEST(ContextMixingTest, SixteenInputKernelsAgreeWithTheScalarReference) {
       w[i] = static_cast<int16_t>(round % 4 == 0 ? (rng() & 1 ? 32767 - rng() % 4 : -32768 + rng() % 4) : rng());
     }
     ASSERT_EQ(cm::DotProduct16x16(x.data(), w.data()), cm::DotProduct16Scalar(x.data(), w.data(), 16));
+    ASSERT_EQ(cm::DotProduct16x8(x.data(), w.data()), cm::DotProduct16Scalar(x.data(), w.data(), 8));
     const int err = static_cast<int>(rng() % 65535) - 32767;
     std::vector<int16_t> w_sse = w, w_scalar = w;
     cm::TrainWeights16x16(x.data(), w_sse.data(), err);
     cm::TrainWeights16Scalar(x.data(), w_scalar.data(), 16, err);
+    ASSERT_EQ(w_sse, w_scalar) << "err " << err;
+    w_sse = w_scalar;
+    cm::TrainWeights16x8(x.data(), w_sse.data(), err);
+    cm::TrainWeights16Scalar(x.data(), w_scalar.data(), 8, err);
     ASSERT_EQ(w_sse, w_scalar) << "err " << err;
   }
 }

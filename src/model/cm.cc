@@ -741,10 +741,16 @@ class ContextMixingModel final : public Predictor {
     const bool space = byte == ' ' || byte == '\n';
     // Means of all bytes so far, then of about the last 64, so that a chunk of
     // text is known as such after its first words.
-    const int32_t window = static_cast<int32_t>(std::min<uint64_t>(pos_, 64));
-    printable_share_ += ((printable ? 65536 : 0) - printable_share_) / window;
-    letter_share_ += ((letter ? 65536 : 0) - letter_share_) / window;
-    space_share_ += ((space ? 65536 : 0) - space_share_) / window;
+    if (pos_ >= 64) {
+      printable_share_ += ((printable ? 65536 : 0) - printable_share_) / 64;
+      letter_share_ += ((letter ? 65536 : 0) - letter_share_) / 64;
+      space_share_ += ((space ? 65536 : 0) - space_share_) / 64;
+    } else {
+      const auto window = static_cast<int32_t>(pos_);
+      printable_share_ += ((printable ? 65536 : 0) - printable_share_) / window;
+      letter_share_ += ((letter ? 65536 : 0) - letter_share_) / window;
+      space_share_ += ((space ? 65536 : 0) - space_share_) / window;
+    }
     const bool text = printable_share_ > 62259 && letter_share_ > 26214 && space_share_ > 3277;
     const int active = text ? num_text_contexts_ : num_contexts_;
     if (active < active_contexts_) {
@@ -756,12 +762,21 @@ class ContextMixingModel final : public Predictor {
 
   // Re-chooses the stride whenever the byte count reaches a power of 4 from 1024 on.
   void DetectStride(uint8_t byte) {
-    for (size_t k = 0; k < kStrideCandidates.size(); ++k) {
-      const int w = kStrideCandidates[k];
-      if (pos_ > static_cast<uint64_t>(w)) {
-        stride_cost_[k] += static_cast<uint64_t>(std::abs(static_cast<int>(byte) - static_cast<int>(Back(w + 1))));
-      } else {
-        stride_cost_[k] += 128;
+    if (pos_ > static_cast<uint64_t>(kStrideCandidates.back())) {
+      // Every candidate's byte is in the history.
+      const size_t mask = history_.size() - 1;
+      for (size_t k = 0; k < kStrideCandidates.size(); ++k) {
+        const uint8_t back = history_[(pos_ - static_cast<uint64_t>(kStrideCandidates[k]) - 1) & mask];
+        stride_cost_[k] += static_cast<uint64_t>(std::abs(static_cast<int>(byte) - static_cast<int>(back)));
+      }
+    } else {
+      for (size_t k = 0; k < kStrideCandidates.size(); ++k) {
+        const int w = kStrideCandidates[k];
+        if (pos_ > static_cast<uint64_t>(w)) {
+          stride_cost_[k] += static_cast<uint64_t>(std::abs(static_cast<int>(byte) - static_cast<int>(Back(w + 1))));
+        } else {
+          stride_cost_[k] += 128;
+        }
       }
     }
     if (pos_ >= 1024 && (pos_ & (pos_ - 1)) == 0 && (__builtin_ctzll(pos_) & 1) == 0) {

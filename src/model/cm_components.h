@@ -310,30 +310,36 @@ bool HaveAvx2();
 // Inputs of a 16-bit mixer are read in groups of 16: callers pad them with zeros.
 inline constexpr int PaddedInputs16(int n) { return (n + 15) & ~15; }
 
-// DotProduct16 and TrainWeights16 for n == 16, inline, in SSE2 (every x86-64 CPU has
-// it): the very same values as the scalar versions.
-inline int32_t DotProduct16x16(const int16_t* x, const int16_t* w) {
-  const __m128i* xv = reinterpret_cast<const __m128i*>(x);
-  const __m128i* wv = reinterpret_cast<const __m128i*>(w);
-  const __m128i lo = _mm_srai_epi32(_mm_madd_epi16(_mm_loadu_si128(xv), _mm_loadu_si128(wv)), 8);
-  const __m128i hi = _mm_srai_epi32(_mm_madd_epi16(_mm_loadu_si128(xv + 1), _mm_loadu_si128(wv + 1)), 8);
-  __m128i s = _mm_add_epi32(lo, hi);
+// DotProduct16 and TrainWeights16 for n == 8 and n == 16, inline, in SSE2 (every
+// x86-64 CPU has it): the very same values as the scalar versions.
+inline __m128i PairSums16x8(const int16_t* x, const int16_t* w) {
+  const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x));
+  const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w));
+  return _mm_srai_epi32(_mm_madd_epi16(a, b), 8);
+}
+inline int32_t SumLanes(__m128i s) {
   s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
   s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
   return _mm_cvtsi128_si32(s);
 }
-inline void TrainWeights16x16(const int16_t* x, int16_t* w, int err) {
+inline int32_t DotProduct16x8(const int16_t* x, const int16_t* w) { return SumLanes(PairSums16x8(x, w)); }
+inline int32_t DotProduct16x16(const int16_t* x, const int16_t* w) {
+  return SumLanes(_mm_add_epi32(PairSums16x8(x, w), PairSums16x8(x + 8, w + 8)));
+}
+inline void TrainWeights16x8(const int16_t* x, int16_t* w, int err) {
   const __m128i e = _mm_set1_epi16(static_cast<int16_t>(err));
   const __m128i half = _mm_set1_epi32(1 << 14);
-  for (int i = 0; i < 16; i += 8) {
-    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i));
-    // The 32-bit products x * err, rounded and shifted as the scalar code does.
-    const __m128i plo = _mm_mullo_epi16(a, e), phi = _mm_mulhi_epi16(a, e);
-    const __m128i d0 = _mm_srai_epi32(_mm_add_epi32(_mm_unpacklo_epi16(plo, phi), half), 15);
-    const __m128i d1 = _mm_srai_epi32(_mm_add_epi32(_mm_unpackhi_epi16(plo, phi), half), 15);
-    __m128i* p = reinterpret_cast<__m128i*>(w + i);
-    _mm_storeu_si128(p, _mm_adds_epi16(_mm_loadu_si128(p), _mm_packs_epi32(d0, d1)));
-  }
+  const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x));
+  // The 32-bit products x * err, rounded and shifted as the scalar code does.
+  const __m128i plo = _mm_mullo_epi16(a, e), phi = _mm_mulhi_epi16(a, e);
+  const __m128i d0 = _mm_srai_epi32(_mm_add_epi32(_mm_unpacklo_epi16(plo, phi), half), 15);
+  const __m128i d1 = _mm_srai_epi32(_mm_add_epi32(_mm_unpackhi_epi16(plo, phi), half), 15);
+  __m128i* p = reinterpret_cast<__m128i*>(w);
+  _mm_storeu_si128(p, _mm_adds_epi16(_mm_loadu_si128(p), _mm_packs_epi32(d0, d1)));
+}
+inline void TrainWeights16x16(const int16_t* x, int16_t* w, int err) {
+  TrainWeights16x8(x, w, err);
+  TrainWeights16x8(x + 8, w + 8, err);
 }
 
 // The arithmetic of a mixer: 32-bit inputs and 16.16 weights (|w| < 16), or 16-bit
@@ -345,6 +351,7 @@ struct MixerKernels32 {
   static constexpr int kOutputShift = 8;
   static constexpr int kErrorShift = 4;
   static int Padded(int n) { return PaddedInputs(n); }
+  static int Lanes(int active) { return PaddedInputs(active); }
   static int32_t Dot(const int32_t* x, const int32_t* w, int n) { return DotProduct(x, w, n); }
   static void Train(const int32_t* x, int32_t* w, int n, int err) { TrainWeights(x, w, n, err); }
   static int32_t ClampWeight(int32_t w) {
@@ -359,11 +366,17 @@ struct MixerKernels16 {
   static constexpr int kOutputShift = 6;
   static constexpr int kErrorShift = 5;
   static int Padded(int n) { return PaddedInputs16(n); }
+  // Inputs Dot and Train read for `active` inputs: those beyond are zero, and a zero
+  // input neither adds to the sum nor moves its weight, so 8 suffice for up to 8.
+  static int Lanes(int active) { return active <= 8 ? 8 : PaddedInputs16(active); }
   static int32_t Dot(const int16_t* x, const int16_t* w, int n) {
+    if (n == 8) return DotProduct16x8(x, w);
     return n == 16 ? DotProduct16x16(x, w) : DotProduct16(x, w, n);
   }
   static void Train(const int16_t* x, int16_t* w, int n, int err) {
-    if (n == 16) {
+    if (n == 8) {
+      TrainWeights16x8(x, w, err);
+    } else if (n == 16) {
       TrainWeights16x16(x, w, err);
     } else {
       TrainWeights16(x, w, n, err);
@@ -397,7 +410,7 @@ class BasicMixer {
   // Kernels::Padded(active) values, zero beyond the inputs.
   int Mix(const Value* x, int cx, int active = 0) {
     row_ = static_cast<size_t>(cx) * inputs_;
-    active_ = active > 0 ? Kernels::Padded(active) : inputs_;
+    active_ = active > 0 ? Kernels::Lanes(active) : inputs_;
     int st = Kernels::Dot(x, weights_.data() + row_, active_) >> Kernels::kOutputShift;
     if (st > kStretchMax) st = kStretchMax;
     if (st < -kStretchMax) st = -kStretchMax;
