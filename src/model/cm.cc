@@ -540,6 +540,8 @@ class ContextMixingModel final : public Predictor {
     x[MatchModel::kInputs + 1] = 256;
     signal_predicted_ = false;
     int c = 0;
+    // Unrolled, so that each bit's position is a constant.
+#pragma GCC unroll 8
     for (int i = 7; i >= 0; --i) {
       int match_inputs[MatchModel::kInputs];
       match_.Predict(c0_, bit_pos_, match_inputs);
@@ -571,8 +573,20 @@ class ContextMixingModel final : public Predictor {
       match_.Update(bit);
       order0_.Update(bit);
       mixer.Update(x, bit, rate);
-      AdvanceBit(bit);
+      // AdvanceBit, less the APMs this shape lacks.
+      c0_ = (c0_ << 1) | bit;
+      bit_pos_ = 8 - i;
+      if (i == 4) {
+        FindSlots(c0_);
+      } else if (i == 5) {
+        PrefetchNextNibble();
+      } else if (i == 1) {
+        PrefetchNextByte();
+        match_.PrefetchNext(c0_ & 127);
+      }
     }
+    EndByte(static_cast<uint8_t>(c0_ & 255));
+    NewByte();
     return c;
   }
 
@@ -585,26 +599,33 @@ class ContextMixingModel final : public Predictor {
       NewByte();
     } else if (bit_pos_ == 4) {
       FindSlots(c0_);
-    } else {
-      if (bit_pos_ == 3) {
-        // The next nibble's buckets: one of two, known a bit early.
-        for (int i = 0; i < active_contexts_; ++i) {
-          slots_.Prefetch(NibbleHash(i, c0_ * 2));
-          slots_.Prefetch(NibbleHash(i, c0_ * 2 + 1));
-        }
-      } else if (bit_pos_ == 7) {
-        // The next byte's buckets for the plain order-n contexts.
-        for (int i = 0; i < num_text_contexts_; ++i) {
-          const int order = PlainOrder(config_.contexts[i]);
-          if (order == 0) continue;
-          for (int b = 0; b < 2; ++b) {
-            const uint64_t next_c8 = (c8_ << 8) | static_cast<uint8_t>(c0_ * 2 + b);
-            slots_.Prefetch(ContextHash(OrderValue(order, next_c8), i));
-          }
-        }
-        if (config_.level >= 2) PrefetchOtherTextContexts();
+    } else if (bit_pos_ == 3) {
+      PrefetchNextNibble();
+    } else if (bit_pos_ == 7) {
+      PrefetchNextByte();
+    }
+  }
+
+  // The next nibble's buckets: one of two, known a bit early. REQUIRES: bit_pos_ == 3.
+  void PrefetchNextNibble() {
+    for (int i = 0; i < active_contexts_; ++i) {
+      slots_.Prefetch(NibbleHash(i, c0_ * 2));
+      slots_.Prefetch(NibbleHash(i, c0_ * 2 + 1));
+    }
+  }
+
+  // The next byte's buckets for the plain order-n contexts (and from level 2 the
+  // others). REQUIRES: bit_pos_ == 7.
+  void PrefetchNextByte() {
+    for (int i = 0; i < num_text_contexts_; ++i) {
+      const int order = PlainOrder(config_.contexts[i]);
+      if (order == 0) continue;
+      for (int b = 0; b < 2; ++b) {
+        const uint64_t next_c8 = (c8_ << 8) | static_cast<uint8_t>(c0_ * 2 + b);
+        slots_.Prefetch(ContextHash(OrderValue(order, next_c8), i));
       }
     }
+    if (config_.level >= 2) PrefetchOtherTextContexts();
   }
 
   void PrefetchApms(int c0) {

@@ -82,7 +82,7 @@ void MatchModel::UpdateByte(uint8_t byte) {
 uint32_t MatchModel::HashBefore(uint64_t end) const {
   uint32_t h = 0;
   for (uint64_t i = end - min_length_; i < end; ++i) {
-    h = (h + history_[i & history_mask_] + 1) * 0x2f0b3a49u;
+    h = (h + history_[i & history_mask_] + 1) * kHashMultiplier;
   }
   return (h ^ (h >> 15)) & index_mask_;
 }

@@ -54,6 +54,19 @@ class MatchModel {
   }
   // Learns a whole byte; call after the byte's last UpdateBit.
   void UpdateByte(uint8_t byte);
+  // Fetches into the cache the index entries that UpdateByte will read for either
+  // value of the byte's last bit; `high_bits`: the byte's first 7 bits.
+  void PrefetchNext(int high_bits) const {
+    if (pos_ + 1 < static_cast<uint64_t>(min_length_)) return;
+    uint32_t h = 0;
+    for (uint64_t i = pos_ + 1 - static_cast<uint64_t>(min_length_); i < pos_; ++i) {
+      h = (h + history_[i & history_mask_] + 1) * kHashMultiplier;
+    }
+    for (uint32_t b = 0; b < 2; ++b) {
+      const uint32_t last = (h + static_cast<uint32_t>(high_bits * 2) + b + 1) * kHashMultiplier;
+      PrefetchLine(&index_[(last ^ (last >> 15)) & index_mask_]);
+    }
+  }
 
   // Quantized length of the current match, 0 when none or when the current byte
   // already differs from the predicted one: 0..15.
@@ -90,6 +103,7 @@ class MatchModel {
   static int BucketOf(uint32_t length);
 
  private:
+  static constexpr uint32_t kHashMultiplier = 0x2f0b3a49u;
   // Hash of the min_length_ bytes that end before position `end`.
   uint32_t HashBefore(uint64_t end) const;
   void MaybeGrowIndex();
