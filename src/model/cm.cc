@@ -274,7 +274,7 @@ class ContextMixingModel final : public Predictor {
       const int first = kSharedInputs + num_contexts_ * inputs_per_context_;
       const int w = Mixer16::kOne * 4000 / 65536;
       for (Mixer16& m : layer1_) {
-        for (int k = 0; k < cm::SignalModel::kInputs; ++k) m.SetWeight(first + k, w);
+        m.SetWeights(first, cm::SignalModel::kInputs, w);
       }
     }
     slot_.fill(nullptr);

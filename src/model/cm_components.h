@@ -6,6 +6,7 @@
 // Probabilities are 12-bit (1/4096) unless a name says 16.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -402,10 +403,8 @@ class BasicMixer {
   BasicMixer() = default;
   BasicMixer(int inputs, int contexts, int init_weight)
       : inputs_(Kernels::Padded(inputs)), weights_(static_cast<size_t>(inputs_) * contexts, 0) {
-    for (size_t i = 0; i < weights_.size(); ++i) {
-      if (static_cast<int>(i % static_cast<size_t>(inputs_)) < inputs) {
-        weights_[i] = static_cast<Value>(init_weight);
-      }
+    for (size_t row = 0; row < weights_.size(); row += static_cast<size_t>(inputs_)) {
+      std::fill_n(weights_.begin() + static_cast<ptrdiff_t>(row), inputs, static_cast<Value>(init_weight));
     }
   }
 
@@ -423,8 +422,12 @@ class BasicMixer {
   }
   int p() const { return p_; }
   // Sets input `i`'s weight (16.16) in every row.
-  void SetWeight(int i, int32_t w) {
-    for (size_t r = static_cast<size_t>(i); r < weights_.size(); r += static_cast<size_t>(inputs_)) weights_[r] = w;
+  void SetWeight(int i, int32_t w) { SetWeights(i, 1, w); }
+  // Sets the weights of inputs first .. first + count - 1 in every row.
+  void SetWeights(int first, int count, int32_t w) {
+    for (size_t row = 0; row < weights_.size(); row += static_cast<size_t>(inputs_)) {
+      std::fill_n(weights_.begin() + static_cast<ptrdiff_t>(row) + first, count, static_cast<Value>(w));
+    }
   }
 
   template <typename Archive>
