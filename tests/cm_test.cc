@@ -2,6 +2,7 @@
 // deterministic, and as strong as it claims on English text.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "codec/model_codec.h"
+#include "coder/arithmetic_coder.h"
 #include "codec/registry.h"
 #include "lmzip/container.h"
 #include "lmzip/io.h"
@@ -116,6 +118,35 @@ TEST(ContextMixingTest, InlineMixerKernelsAgreeWithTheScalarReference) {
     cm::TrainWeights16x8(x.data(), w_sse.data(), err);
     cm::TrainWeights16Scalar(x.data(), w_scalar.data(), 8, err);
     ASSERT_EQ(w_sse, w_scalar) << "err " << err;
+  }
+}
+
+// Predictor::Code, which the model specialises for some levels and inputs, must code
+// exactly as PredictBit and UpdateBit do: other models (cm+tf, generation) drive the
+// model bit by bit.
+TEST(ContextMixingTest, CodingByteByByteEqualsCodingBitByBit) {
+  std::vector<uint8_t> data = MobyExcerpt();
+  data.resize(std::min<size_t>(data.size(), 12000));
+  const std::vector<uint8_t> binary = BinaryRecords(3000);
+  data.insert(data.end(), binary.begin(), binary.end());  // text, then not text
+  data.insert(data.end(), data.begin(), data.begin() + 2000);
+  for (int level : {1, 2, 6}) {
+    std::unique_ptr<Predictor> by_byte = NewContextMixingModel(level);
+    std::unique_ptr<Predictor> by_bit = NewContextMixingModel(level);
+    ASSERT_TRUE(by_byte && by_bit);
+    std::vector<uint8_t> code_by_byte, code_by_bit;
+    ArithmeticCoder coder_by_byte(&code_by_byte), coder_by_bit(&code_by_bit);
+    for (uint8_t byte : data) {
+      CodeByte(*by_byte, coder_by_byte, byte);
+      for (int i = 7; i >= 0; --i) {
+        const int bit = (byte >> i) & 1;
+        coder_by_bit.CodeBit(bit, by_bit->PredictBit());
+        by_bit->UpdateBit(bit);
+      }
+    }
+    coder_by_byte.Flush();
+    coder_by_bit.Flush();
+    EXPECT_EQ(code_by_byte, code_by_bit) << "level " << level;
   }
 }
 
