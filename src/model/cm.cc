@@ -545,20 +545,20 @@ class ContextMixingModel final : public Predictor {
     for (int i = 7; i >= 0; --i) {
       int match_inputs[MatchModel::kInputs];
       match_.Predict(c0_, bit_pos_, match_inputs);
-      x[0] = static_cast<int16_t>(match_inputs[0]);
-      x[1] = static_cast<int16_t>(match_inputs[1]);
-      x[MatchModel::kInputs] = static_cast<int16_t>(Stretch(order0_.P(c0_)));
       const int node = NibbleNode();
       int known = 0;
-      uint8_t states[kFastContexts];
+      int16_t v[8] = {static_cast<int16_t>(match_inputs[0]), static_cast<int16_t>(match_inputs[1]),
+                      static_cast<int16_t>(Stretch(order0_.P(c0_))), 256, 0, 0, 0, 0};
       for (int k = 0; k < kFastContexts; ++k) {
         slot_[k] = slot_base_[k] + node;
-        states[k] = *slot_[k];
-        x[kSharedInputs + k] = static_cast<int16_t>(Stretch(static_cast<int>(maps[k * 256 + states[k]] >> 20)));
-        known += states[k] != 0;
+        const uint8_t state = *slot_[k];
+        v[kSharedInputs + k] = static_cast<int16_t>(Stretch(static_cast<int>(maps[k * 256 + state] >> 20)));
+        known += state != 0;
       }
       known_ = known;
-      const int st = mixer.Mix(x, match_.LengthBucket() * 256 + c0_, kSharedInputs + kFastContexts);
+      for (int k = 0; k < kSharedInputs + kFastContexts; ++k) x[k] = v[k];  // for the update
+      const int st = mixer.Mix8(_mm_setr_epi16(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]),
+                                match_.LengthBucket() * 256 + c0_);
       mixer_st_ = st;
       const auto p = static_cast<uint32_t>(std::clamp(cm::Squash16(st), 1, 65535));
       const int bit = kEncode ? coder.EncodeBit((byte >> i) & 1, p) : coder.DecodeBit(p);
