@@ -97,6 +97,8 @@ expect_fail "prime: files and --images" "one of" "$LMZIP" prime --images "$DATA/
 expect_fail "prime: skip everything" "no corpus bytes" "$LMZIP" prime --skip 100000000 -o y.lmzw text.txt
 expect_fail "prime: not a size" "not a size" "$LMZIP" prime --max-bytes 1m -o y.lmzw text.txt
 expect_fail "bench: not a size" "not a size" "$LMZIP" bench -q --random 4q --codecs gzip
+expect_fail "chunk size: not a size" "not a size" "$LMZIP" --chunk-size 4q -c text.txt
+check "chunk size 1Ki" sh -c "'$LMZIP' -1 -c --chunk-size 1Ki text.txt > k.lmz && '$LMZIP' info k.lmz | grep -q 1024 && '$LMZIP' -dc k.lmz | cmp - text.txt"
 
 # Transformers: alone and mixed with cm; decoding needs the same weights file.
 if [ -f "$MODELS/tf-200k.gguf" ]; then

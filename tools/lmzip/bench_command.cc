@@ -69,8 +69,9 @@ int BenchMain(int argc, char** argv) {
   app.add_option("--corpora", corpora, "Folder of the default corpora")->capture_default_str();
   app.add_option("--codecs", codecs_list,
                  "Comma-separated codecs; default: the baselines and lmzip-cm-1,6,9, lmzip-order0-1");
-  app.add_option("--chunk-size", chunk_size, "Chunk size in bytes")
+  app.add_option("--chunk-size", chunk_size, "Chunk size in bytes, e.g. 2Ki")
       ->capture_default_str()
+      ->transform(lmzip::cli::ByteSize())
       ->check(CLI::Range(size_t{1}, size_t{1} << 30));
   app.add_flag("--no-whole", no_whole, "Skip the whole-stream (unchunked) runs");
   app.add_flag("--no-chunked", no_chunked, "Skip the chunked runs");

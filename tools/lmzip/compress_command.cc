@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "cli_util.h"
 #include "commands.h"
 #include "container/format.h"
 #include "lmzip/container.h"
@@ -282,7 +283,8 @@ int CompressMain(int argc, char** argv) {
       ->check(CLI::Range(0, 1024));
   app.add_option("-o,--output", opt.output, "Write to this file (one input only)");
   app.add_option("-m,--model", opt.model, "Model family: cm (default), order0; or FILE.gguf: a transformer, cm+FILE.gguf: cm mixed with a transformer, FILE.lmzw: a primed cm state (compressing and decompressing)");
-  app.add_option("--chunk-size", opt.chunk_size, "Bytes per independently coded chunk (default by level)")
+  app.add_option("--chunk-size", opt.chunk_size, "Bytes per independently coded chunk, e.g. 1Mi (default by level)")
+      ->transform(lmzip::cli::ByteSize())
       ->check(CLI::Range(1u, kMaxChunkSize));
   app.add_option("files", opt.files, "Files to process");
   app.set_version_flag("-V,--version", std::string("lmzip ") + LMZIP_VERSION);
