@@ -68,6 +68,9 @@ int BucketOf(int activity) {
 
 int Clamp255(int v) { return v < 0 ? 0 : (v > 255 ? 255 : v); }
 
+// 0, 1 or 2 as `d` is negative, zero or positive.
+int Sign3(int d) { return d < 0 ? 0 : (d > 0 ? 2 : 1); }
+
 // P(next bit = 1) in 12 bits, for value `mu` with spread `level`, given the bits of
 // the byte so far (`c0` with a leading 1, `bit_pos` of them).
 int BitProbability(int mu, int level, int c0, int bit_pos) {
@@ -197,6 +200,12 @@ void SignalModel::Learn(uint8_t byte, size_t at) {
     spread += (error * 64 - spread) * 2 / (n + 4);
     if (n < 28) ++n;
   }
+  for (int i = 0; i < 2; ++i) {
+    uint8_t& m = bias_counts_[i][bias_ctx_[i]];
+    int32_t& bias = bias_[i][bias_ctx_[i]];
+    bias += ((static_cast<int>(byte) - raw_blend_[i]) * 64 - bias) / (m + 2);
+    if (m < kBiasLimit) ++m;
+  }
   const int w = Back(1) < 0 ? 128 : Back(1);
   image_lms_.Update((static_cast<int>(byte) - w) * 16 - image_lms_prediction_, 2);
   audio_lms_short_.Update((static_cast<int>(byte) - 128) * 16 - audio_lms_short_prediction_, 3);
@@ -211,6 +220,13 @@ void SignalModel::Learn(uint8_t byte, size_t at) {
   if (pos_ < 64 || blend_error_[1] < blend_error_[0]) {
     audio_ols_.Update(static_cast<double>(static_cast<int>(byte) - 128));
   }
+}
+
+int SignalModel::CorrectBias(int which, int value, int context) {
+  raw_blend_[which] = static_cast<int16_t>(value);
+  bias_ctx_[which] = static_cast<uint8_t>(context);
+  if (bias_counts_[which][context] < 2) return value;
+  return Clamp255(value + ((bias_[which][context] + 32) >> 6));
 }
 
 void SignalModel::PredictImage() {
@@ -258,6 +274,8 @@ void SignalModel::PredictImage() {
     }
   }
   v[12] = Blend(v.data(), le.data(), kImagePredictors - 1);
+  const int texture = (Sign3(w - nw) * 3 + Sign3(n - nw)) * 3 + Sign3(ne - n);
+  v[12] = CorrectBias(0, v[12], std::min(BucketOf(le[12]) / 3, 3) * 27 + texture);
   for (int k = 0; k < kImagePredictors; ++k) {
     predicted_[k] = static_cast<int16_t>(v[k]);
     bucket_[k] = static_cast<uint8_t>(BucketOf(le[k]));
@@ -290,6 +308,7 @@ void SignalModel::PredictAudio() {
     le[k] = ErrorBack(j, 1) + ErrorBack(j, 2) + ((ErrorBack(j, 3) + ErrorBack(j, 4)) >> 1);
   }
   v[7] = Blend(v.data(), le.data(), kAudioPredictors - 1);
+  v[7] = CorrectBias(1, v[7], std::min(BucketOf(le[7]) / 3, 3) * 9 + Sign3(c1 - c2) * 3 + Sign3(c2 - c3));
   for (int k = 0; k < kAudioPredictors; ++k) {
     const int j = kImagePredictors + k;
     predicted_[j] = static_cast<int16_t>(v[k]);
@@ -307,6 +326,12 @@ void SignalModel::Sanitize() {
   }
   stride_ = std::clamp(stride_, 1, kMaxStride);
   for (int32_t& e : blend_error_) e = std::clamp(e, 0, 256 * 256);
+  for (auto& row : bias_) {
+    for (int32_t& b : row) b = std::clamp(b, -64 * 255, 64 * 255);
+  }
+  for (auto& row : bias_counts_) {
+    for (uint8_t& n : row) n = std::min<uint8_t>(n, kBiasLimit);
+  }
   // Predictions, buckets and levels follow from the history.
   PredictImage();
   PredictAudio();

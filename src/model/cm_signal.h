@@ -4,6 +4,8 @@
 // past errors (per local-activity bucket) the guess becomes a two-sided geometric
 // distribution over 0..255, and from it the probability of each next bit given the
 // bits of the byte seen so far. Those probabilities, stretched, are mixer inputs.
+// The two blends of predictors are corrected by their learned mean signed error in a
+// small context before their distributions are built.
 //
 // Integer arithmetic throughout. The spreads start at values that fit natural images
 // and speech, so the inputs are useful from the first bytes of a chunk.
@@ -219,6 +221,8 @@ class SignalModel {
     audio_lms_long_.Serialize(ar);
     audio_ols_.Serialize(ar);
     ar.Bytes(blend_error_.data(), sizeof blend_error_);
+    ar.Bytes(bias_.data(), sizeof bias_);
+    ar.Bytes(bias_counts_.data(), sizeof bias_counts_);
     image_mixer_.Serialize(ar);
     audio_mixer_.Serialize(ar);
     ar.Pod(stride_);
@@ -239,6 +243,9 @@ class SignalModel {
   void Learn(uint8_t byte, size_t at);
   void PredictImage();
   void PredictAudio();
+  // `value` (0..255), the blend `which` (0 image, 1 audio) predicts, corrected by its
+  // learned bias in `context` (below kBiasContexts); remembers both for Learn.
+  int CorrectBias(int which, int value, int context);
   void Sanitize();
 
   std::array<uint8_t, kHistory> history_{};
@@ -264,6 +271,19 @@ class SignalModel {
   OlsPredictor<16> audio_ols_{0.998, 0.5, 4};
   // Recent absolute errors of the image and of the audio blend, 1/256 units.
   std::array<int32_t, 2> blend_error_{};
+  // Bias correction of the image [0] and the audio [1] blend: the mean signed error
+  // (true value minus the uncorrected blend), in 1/64 units, per context (the blend's
+  // error bucket in four groups, and the signs of three local gradients), added to
+  // the blend before its distribution is built. A mean that has seen n errors
+  // (at most kBiasLimit) moves by 1/(n + 2) of the next one; it applies once n >= 2.
+  static constexpr int kBiasContexts = 4 * 27;
+  static constexpr int kBiasLimit = 30;
+  std::array<std::array<int32_t, kBiasContexts>, 2> bias_{};
+  std::array<std::array<uint8_t, kBiasContexts>, 2> bias_counts_{};
+  // For the next byte: each blend's bias context and uncorrected value (0..255); they
+  // follow from the history.
+  std::array<uint8_t, 2> bias_ctx_{};
+  std::array<int16_t, 2> raw_blend_{};
   // Mixers of the image and of the audio predictors, by the blend's error bucket and
   // the bit position.
   Mixer image_mixer_{kImagePredictors, kErrorBuckets * 8, 65536 / kImagePredictors};
