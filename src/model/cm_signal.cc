@@ -66,6 +66,9 @@ int BucketOf(int activity) {
   return b;
 }
 
+// Step of the cascade stage: 2^-kCascadeShift of the normalised gradient.
+constexpr int kCascadeShift = 2;
+
 int Clamp255(int v) { return v < 0 ? 0 : (v > 255 ? 255 : v); }
 
 // 0, 1 or 2 as `d` is negative, zero or positive.
@@ -220,6 +223,12 @@ void SignalModel::Learn(uint8_t byte, size_t at) {
   if (pos_ < 64 || blend_error_[1] < blend_error_[0]) {
     audio_ols_.Update(static_cast<double>(static_cast<int>(byte) - 128));
   }
+  {
+    const int residual = std::clamp(static_cast<int>(byte) - ols_value_, -255, 255);
+    cascade_.Update(residual * 16 - cascade_prediction_, kCascadeShift);
+    for (int i = kCascadeOrder - 1; i > 0; --i) ols_residuals_[i] = ols_residuals_[i - 1];
+    ols_residuals_[0] = residual;
+  }
 }
 
 int SignalModel::CorrectBias(int which, int value, int context) {
@@ -299,8 +308,10 @@ void SignalModel::PredictAudio() {
   {
     std::array<double, 16> in;
     for (int i = 0; i < 16; ++i) in[i] = static_cast<double>(x[i]);
-    v[6] = Clamp255(128 + static_cast<int>(std::floor(audio_ols_.Predict(in.data()) + 0.5)));
+    ols_value_ = Clamp255(128 + static_cast<int>(std::floor(audio_ols_.Predict(in.data()) + 0.5)));
   }
+  cascade_prediction_ = cascade_.Predict(ols_residuals_.data());
+  v[6] = Clamp255(ols_value_ + ((cascade_prediction_ + 8) >> 4));
   // Local error: the predictor's errors at the last four samples.
   std::array<int, kAudioPredictors> le{};
   for (int k = 0; k < kAudioPredictors; ++k) {
@@ -325,6 +336,7 @@ void SignalModel::Sanitize() {
     for (uint8_t& n : row) n = std::min<uint8_t>(n, 28);
   }
   stride_ = std::clamp(stride_, 1, kMaxStride);
+  for (int32_t& r : ols_residuals_) r = std::clamp(r, -255, 255);
   for (int32_t& e : blend_error_) e = std::clamp(e, 0, 256 * 256);
   for (auto& row : bias_) {
     for (int32_t& b : row) b = std::clamp(b, -64 * 255, 64 * 255);

@@ -220,6 +220,8 @@ class SignalModel {
     audio_lms_short_.Serialize(ar);
     audio_lms_long_.Serialize(ar);
     audio_ols_.Serialize(ar);
+    cascade_.Serialize(ar);
+    ar.Bytes(ols_residuals_.data(), sizeof ols_residuals_);
     ar.Bytes(blend_error_.data(), sizeof blend_error_);
     ar.Bytes(bias_.data(), sizeof bias_);
     ar.Bytes(bias_counts_.data(), sizeof bias_counts_);
@@ -269,6 +271,16 @@ class SignalModel {
   int32_t image_lms_prediction_ = 0, audio_lms_short_prediction_ = 0, audio_lms_long_prediction_ = 0;
   // Least squares over the last 16 audio samples (relative to 128).
   OlsPredictor<16> audio_ols_{0.998, 0.5, 4};
+  // Cascade stage: predicts the least-squares predictor's next error (true sample
+  // minus its rounded prediction, clamped to [-255, 255]) from its last kCascadeOrder
+  // errors, most recent first (ols_residuals_); its prediction is in 1/16 units.
+  static constexpr int kCascadeOrder = 4;
+  LmsPredictor<kCascadeOrder> cascade_;
+  std::array<int32_t, kCascadeOrder> ols_residuals_{};
+  int32_t cascade_prediction_ = 0;
+  // The least-squares prediction for the next byte before the cascade's correction
+  // (0..255); it follows from the history.
+  int ols_value_ = 128;
   // Recent absolute errors of the image and of the audio blend, 1/256 units.
   std::array<int32_t, 2> blend_error_{};
   // Bias correction of the image [0] and the audio [1] blend: the mean signed error
