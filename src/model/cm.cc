@@ -166,7 +166,6 @@ LevelConfig BaseConfig(int level) {
 LevelConfig ConfigFor(int level) {
   level = std::clamp(level, 1, 9);
   LevelConfig c = BaseConfig(level);
-
   c.level = level;
   return c;
 }
@@ -210,6 +209,22 @@ int ByteClass(int c) {
   if (c == '\n') return 5;
   if (c == '.' || c == '!' || c == '?') return 6;
   return c == ',' ? 7 : 0;
+}
+
+// The classes of the last 8 bytes (3 bits each), after `byte`.
+uint64_t NextClassHash(uint64_t class_hash, int byte) {
+  return (class_hash << 3 | static_cast<uint64_t>(ByteClass(byte))) & 0xffffff;
+}
+
+// The hashes of the current word and the two before it (case folded), after `byte`.
+void AdvanceWords(int byte, uint64_t* w0, uint64_t* w1, uint64_t* w2) {
+  if (IsWordByte(byte)) {
+    *w0 = Combine(*w0, static_cast<uint64_t>((byte >= 'A' && byte <= 'Z') ? byte + 32 : byte));
+  } else if (*w0 != 0) {
+    *w2 = *w1;
+    *w1 = *w0;
+    *w0 = 0;
+  }
 }
 
 constexpr int kOrder2ApmBits = 16;
@@ -457,7 +472,7 @@ class ContextMixingModel final : public Predictor {
     if (config_.order2_apm) {
       // The order-1 and order-2 maps leave an order-0 one nothing to add.
       const int p_a1 = apm_order1_.P(st, c0_ | c1_ << 8);
-      const int p_a2 = apm_order2_.P(st, Order2ApmContext());
+      const int p_a2 = apm_order2_.P(st, Order2ApmContext(c0_));
       p = (2 * p_mix + 3 * p_a1 + 3 * p_a2) >> 3;
     } else if (config_.order1_apm) {
       p = (2 * p_mix + apm_order0_.P(st, c0_) + apm_order1_.P(st, c0_ | c1_ << 8)) >> 2;
@@ -636,13 +651,16 @@ class ContextMixingModel final : public Predictor {
 
   void PrefetchApms(int c0) {
     if (config_.order1_apm) apm_order1_.Prefetch(static_cast<size_t>(c0) | c1_ << 8);
-    if (config_.order2_apm) apm_order2_.Prefetch((c0 ^ order2_apm_hash_) & ((1u << kOrder2ApmBits) - 1));
+    if (config_.order2_apm) apm_order2_.Prefetch(Order2ApmContext(c0));
   }
   // Rows of the order-2 APM for the byte after the last three of `c8`, less the bits of that byte.
   static uint32_t Order2ApmHash(uint64_t c8) {
     return static_cast<uint32_t>(Finalize(c8 & 0xffffff)) & ((1u << kOrder2ApmBits) - 256);
   }
-  size_t Order2ApmContext() const { return (c0_ ^ order2_apm_hash_) & ((1u << kOrder2ApmBits) - 1); }
+  // The order-2 APM's row for the current byte's bits so far, `c0`.
+  size_t Order2ApmContext(int c0) const {
+    return (static_cast<uint32_t>(c0) ^ order2_apm_hash_) & ((1u << kOrder2ApmBits) - 1);
+  }
 
   // At the last bit of a byte: the next byte's buckets of the text contexts other than
   // plain orders, for both values the byte may take. The values follow EndByte and
@@ -654,13 +672,7 @@ class ContextMixingModel final : public Predictor {
       if (config_.order1_apm) apm_order1_.Prefetch(1 | static_cast<size_t>(byte) << 8);
       if (config_.order2_apm) apm_order2_.Prefetch(1 ^ Order2ApmHash(next_c8));
       uint64_t w0 = word0_, w1 = word1_, w2 = word2_;
-      if (IsWordByte(byte)) {
-        w0 = Combine(w0, static_cast<uint64_t>((byte >= 'A' && byte <= 'Z') ? byte + 32 : byte));
-      } else if (w0 != 0) {
-        w2 = w1;
-        w1 = w0;
-        w0 = 0;
-      }
+      AdvanceWords(byte, &w0, &w1, &w2);
       const uint64_t after = IsWordByte(byte) ? 0 : static_cast<uint64_t>(byte) + 256;
       for (int i = 0; i < num_text_contexts_; ++i) {
         uint64_t v;
@@ -674,17 +686,13 @@ class ContextMixingModel final : public Predictor {
           case C::kSparseGap: v = (next_c8 & 0xff00ff) | 0x3000000000ull; break;
           case C::kSparseWide: v = (next_c8 & 0xff00ff00ff00ull) | 0x400000000000000ull; break;
           case C::kCharClasses:
-            v = Combine(((class_hash_ << 3 | static_cast<uint64_t>(ByteClass(byte))) & 0xffffff) << 8 | byte, 14);
+            v = Combine(NextClassHash(class_hash_, byte) << 8 | static_cast<uint64_t>(byte), 14);
             break;
           case C::kNesting: v = Combine(Combine(w0, nesting_), 15); break;
-          case C::kOrder12:
-          case C::kOrder16:
-          case C::kOrder24: {
-            const int n = config_.contexts[i] == C::kOrder12 ? 12 : config_.contexts[i] == C::kOrder16 ? 16 : 24;
-            v = next_c8;
-            for (int k = 9; k <= n; ++k) v = Combine(v, Back(k - 1));
-            break;
-          }
+          // The next byte is not in the history yet: byte k back is Back(k - 1).
+          case C::kOrder12: v = LongOrderHash(next_c8, 12, 1); break;
+          case C::kOrder16: v = LongOrderHash(next_c8, 16, 1); break;
+          case C::kOrder24: v = LongOrderHash(next_c8, 24, 1); break;
           default: continue;  // plain orders (done), and contexts of rarer use
         }
         slots_.Prefetch(ContextHash(v, i));
@@ -733,19 +741,12 @@ class ContextMixingModel final : public Predictor {
     c8_ = (c8_ << 8) | byte;
     c2_ = c1_;
     c1_ = byte;
-    class_hash_ = (class_hash_ << 3 | static_cast<uint64_t>(ByteClass(byte))) & 0xffffff;
+    class_hash_ = NextClassHash(class_hash_, byte);
     if (byte == '(' || byte == '[') nesting_ = (nesting_ & 16) | ((nesting_ + 1) & 15);
     if ((byte == ')' || byte == ']') && (nesting_ & 15) != 0) --nesting_;
     if (byte == '"') nesting_ ^= 16;
     word_length_ = IsWordByte(byte) ? std::min(word_length_ + 1, 7) : 0;
-    if (IsWordByte(byte)) {
-      const int folded = (byte >= 'A' && byte <= 'Z') ? byte + 32 : byte;
-      word0_ = Combine(word0_, static_cast<uint64_t>(folded));
-    } else if (word0_ != 0) {
-      word2_ = word1_;
-      word1_ = word0_;
-      word0_ = 0;
-    }
+    AdvanceWords(byte, &word0_, &word1_, &word2_);
     if (byte == '\n') {
       prev_line_start_ = line_start_;
       line_start_ = pos_;
@@ -789,22 +790,13 @@ class ContextMixingModel final : public Predictor {
 
   // Re-chooses the stride whenever the byte count reaches a power of 4 from 1024 on.
   void DetectStride(uint8_t byte) {
-    if (pos_ > static_cast<uint64_t>(kStrideCandidates.back())) {
-      // Every candidate's byte is in the history.
-      const size_t mask = history_.size() - 1;
-      for (size_t k = 0; k < kStrideCandidates.size(); ++k) {
-        const uint8_t back = history_[(pos_ - static_cast<uint64_t>(kStrideCandidates[k]) - 1) & mask];
-        stride_cost_[k] += static_cast<uint64_t>(std::abs(static_cast<int>(byte) - static_cast<int>(back)));
-      }
-    } else {
-      for (size_t k = 0; k < kStrideCandidates.size(); ++k) {
-        const int w = kStrideCandidates[k];
-        if (pos_ > static_cast<uint64_t>(w)) {
-          stride_cost_[k] += static_cast<uint64_t>(std::abs(static_cast<int>(byte) - static_cast<int>(Back(w + 1))));
-        } else {
-          stride_cost_[k] += 128;
-        }
-      }
+    // The history holds more than the widest candidate's row, so the byte a row back
+    // (Back(w + 1)) is read directly once there is one.
+    const size_t mask = history_.size() - 1;
+    for (size_t k = 0; k < kStrideCandidates.size(); ++k) {
+      const auto w = static_cast<uint64_t>(kStrideCandidates[k]);
+      stride_cost_[k] += pos_ > w ? static_cast<uint64_t>(std::abs(static_cast<int>(byte) - history_[(pos_ - w - 1) & mask]))
+                                  : 128;
     }
     if (pos_ >= 1024 && (pos_ & (pos_ - 1)) == 0 && (__builtin_ctzll(pos_) & 1) == 0) {
       size_t best = 1;
@@ -846,10 +838,13 @@ class ContextMixingModel final : public Predictor {
     return history_[(pos_ - n) & (history_.size() - 1)];
   }
 
-  uint64_t OrderHash(int n) const {
-    if (n <= 8) return OrderValue(n, c8_);
-    uint64_t h = c8_;
-    for (int i = 9; i <= n; ++i) h = Combine(h, Back(i));
+  uint64_t OrderHash(int n) const { return n <= 8 ? OrderValue(n, c8_) : LongOrderHash(c8_, n, 0); }
+
+  // The order-n context (n > 8) whose last 8 bytes are `c8` and whose byte k back
+  // (k > 8) is Back(k - lag).
+  uint64_t LongOrderHash(uint64_t c8, int n, int lag) const {
+    uint64_t h = c8;
+    for (int k = 9; k <= n; ++k) h = Combine(h, Back(k - lag));
     return h;
   }
 
