@@ -27,6 +27,18 @@ nn::TransformerConfig Tiny() {
   return c;
 }
 
+// A few steps of the tiny model with no final long phase, no evaluation during
+// training, and no progress output.
+TrainOptions ShortRun() {
+  TrainOptions o;
+  o.model = Tiny();
+  o.final_fraction = 0;
+  o.eval_every = 0;
+  o.warmup_steps = 1;
+  o.progress = false;
+  return o;
+}
+
 TEST(Trainer, TrainsCheckpointsResumesAndWritesGguf) {
   const std::string dir = ::testing::TempDir();
   const std::string corpus = dir + "corpus.txt";
@@ -86,21 +98,16 @@ TEST(Trainer, ValidationScoresChunksAsTheCoderCodesThem) {
     std::ofstream out(corpus, std::ios::binary);
     out << text;
   }
-  TrainOptions o;
-  o.model = Tiny();  // context 64, so a 512-byte chunk restarts the window many times
+  TrainOptions o = ShortRun();  // context 64, so a 512-byte chunk restarts the window many times
   o.corpus_path = corpus;
   o.output_path = dir + "window.gguf";
   o.float16 = false;
   o.steps = 8;
   o.batch = 2;
   o.seq_len = 64;
-  o.final_fraction = 0;
-  o.eval_every = 0;
   o.eval_chunks = 1;
   o.eval_chunk_size = 512;
-  o.warmup_steps = 1;
   o.learning_rate = 1e-2;
-  o.progress = false;
   auto trained = Train(o);
   ASSERT_TRUE(trained.ok()) << trained.status().ToString();
 
@@ -138,8 +145,7 @@ TEST(Trainer, TrainsOnTokenIdsAndReportsBitsPerOriginalByte) {
   }
   ASSERT_TRUE(nn::WriteTokenFile(dir + "train.ids", train).ok());
   ASSERT_TRUE(nn::WriteTokenFile(dir + "valid.ids", valid).ok());
-  TrainOptions o;
-  o.model = Tiny();
+  TrainOptions o = ShortRun();
   o.model.context = 16;  // chunks of 50 ids slide the window
   o.tokens_path = dir + "train.ids";
   o.valid_tokens_path = dir + "valid.ids";
@@ -147,10 +153,6 @@ TEST(Trainer, TrainsOnTokenIdsAndReportsBitsPerOriginalByte) {
   o.steps = 3;
   o.batch = 2;
   o.seq_len = 16;
-  o.final_fraction = 0;
-  o.eval_every = 0;
-  o.warmup_steps = 1;
-  o.progress = false;
   auto result = Train(o);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   // Near-uniform over 300 ids: about log2(300) / 3 = 2.7 bits per byte.
@@ -182,8 +184,7 @@ TEST(Trainer, TokenValidationScoresChunksAsTheCoderCodesThem) {
   }
   ASSERT_TRUE(nn::WriteTokenFile(dir + "train2.ids", train).ok());
   ASSERT_TRUE(nn::WriteTokenFile(dir + "valid2.ids", valid).ok());
-  TrainOptions o;
-  o.model = Tiny();
+  TrainOptions o = ShortRun();
   o.model.context = 16;
   o.tokens_path = dir + "train2.ids";
   o.valid_tokens_path = dir + "valid2.ids";
@@ -192,11 +193,7 @@ TEST(Trainer, TokenValidationScoresChunksAsTheCoderCodesThem) {
   o.steps = 6;
   o.batch = 2;
   o.seq_len = 16;
-  o.final_fraction = 0;
-  o.eval_every = 0;
-  o.warmup_steps = 1;
   o.learning_rate = 1e-2;
-  o.progress = false;
   auto trained = Train(o);
   ASSERT_TRUE(trained.ok()) << trained.status().ToString();
 
