@@ -81,13 +81,20 @@ TEST(StudyTest, ScalingFindsABestModelPerDatasetSize) {
   EXPECT_EQ(best_notes, 2);
 }
 
-TEST(StudyTest, TokensStudyHasByteRowsAndRoundTripsTokens) {
-  const auto text = Moby(32768);
+// One small vocabulary and an order-1 n-gram over the 32 KiB of Moby Dick the token
+// tests use: 24 KiB to train on, 8 KiB to evaluate.
+TokensOptions SmallTokensStudy() {
   TokensOptions options;
   options.vocabularies = {400};
   options.ngram_orders = {1};
   options.train_bytes = 24576;
   options.eval_bytes = 8192;
+  return options;
+}
+
+TEST(StudyTest, TokensStudyHasByteRowsAndRoundTripsTokens) {
+  const auto text = Moby(32768);
+  TokensOptions options = SmallTokensStudy();
   options.transformer_shapes = {};
   auto result = RunTokensStudy(text, options);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
@@ -140,11 +147,7 @@ TEST(StudyTest, ScalingHasTransformerRowsWhenTheTrainerIsBuilt) {
 TEST(StudyTest, TokensStudyTrainsTransformersPerVocabulary) {
   if (FindTrainer().empty()) GTEST_SKIP() << "no lmzip-train in this build";
   const auto text = Moby(32768);
-  TokensOptions options;
-  options.vocabularies = {400};
-  options.ngram_orders = {1};
-  options.train_bytes = 24576;
-  options.eval_bytes = 8192;
+  TokensOptions options = SmallTokensStudy();
   options.transformer_shapes = {{8, 1, 1}};
   options.training = TinyTraining();
   auto result = RunTokensStudy(text, options);
