@@ -838,6 +838,22 @@ class ContextMixingModel final : public Predictor {
     return history_[(pos_ - n) & (history_.size() - 1)];
   }
 
+  // The next pixel's neighbours in 2-D data whose rows start at multiples of the
+  // stride: a neighbour beyond either end of its row repeats the nearest pixel of
+  // that row, and the first pixel of a row takes the one above as its left.
+  struct Neighbours {
+    int left, above, above_left, above_right;
+  };
+  Neighbours ImageNeighbours() const {
+    const int column = static_cast<int>(pos_ % static_cast<uint64_t>(stride_));
+    Neighbours p{};
+    p.above = static_cast<int>(Back(stride_));
+    p.left = column >= 1 ? static_cast<int>(Back(1)) : p.above;
+    p.above_left = column >= 1 ? static_cast<int>(Back(stride_ + 1)) : p.above;
+    p.above_right = column + 1 < stride_ ? static_cast<int>(Back(stride_ - 1)) : p.above;
+    return p;
+  }
+
   uint64_t OrderHash(int n) const { return n <= 8 ? OrderValue(n, c8_) : LongOrderHash(c8_, n, 0); }
 
   // The order-n context (n > 8) whose last 8 bytes are `c8` and whose byte k back
@@ -878,17 +894,22 @@ class ContextMixingModel final : public Predictor {
       case C::kCharClasses: return Combine(class_hash_ << 8 | c1_, 14);
       case C::kNesting: return Combine(Combine(word0_, nesting_), 15);
       case C::kIndirect1: return Combine(c1_ | static_cast<uint64_t>(indirect1_[c1_]) << 8, 12);
-      case C::kImageNeighbours: return Combine(Back(1) | Back(stride_) << 8, 21);
+      case C::kImageNeighbours: {
+        const Neighbours p = ImageNeighbours();
+        return Combine(static_cast<uint64_t>(p.left) | static_cast<uint64_t>(p.above) << 8, 21);
+      }
       case C::kImageGradient: {
-        const int left = static_cast<int>(Back(1)), above = static_cast<int>(Back(stride_));
-        const int above_left = static_cast<int>(Back(stride_ + 1));
+        const Neighbours p = ImageNeighbours();
+        const int left = p.left, above = p.above, above_left = p.above_left;
         const int predicted = std::clamp(left + above - above_left, 0, 255);
         const int contrast = std::min(std::abs(left - above_left) + std::abs(above - above_left), 255);
         return Combine(static_cast<uint64_t>(predicted) | static_cast<uint64_t>(Log2Bucket(contrast)) << 8, 22);
       }
       case C::kImageSmooth: {
-        const uint64_t left = Back(1), above = Back(stride_), above_right = Back(stride_ - 1);
-        return Combine(((left + above_right + 1) >> 1) | (above >> 2) << 8, 23);
+        const Neighbours p = ImageNeighbours();
+        return Combine(static_cast<uint64_t>((p.left + p.above_right + 1) >> 1) |
+                           static_cast<uint64_t>(p.above >> 2) << 8,
+                       23);
       }
       case C::kAudioLinear: {
         const int predicted = std::clamp(2 * static_cast<int>(c1_) - static_cast<int>(c2_), 0, 255);

@@ -223,6 +223,9 @@ void SignalModel::Learn(uint8_t byte, size_t at) {
   if (pos_ < 64 || blend_error_[1] < blend_error_[0]) {
     audio_ols_.Update(static_cast<double>(static_cast<int>(byte) - 128));
   }
+  if (pos_ < 64 || blend_error_[0] <= blend_error_[1]) {
+    image_ols_.Update(static_cast<double>(static_cast<int>(byte) - image_ols_base_));
+  }
   {
     const int residual = std::clamp(static_cast<int>(byte) - ols_value_, -255, 255);
     cascade_.Update(residual * 16 - cascade_prediction_, kCascadeShift);
@@ -240,18 +243,22 @@ int SignalModel::CorrectBias(int which, int value, int context) {
 
 void SignalModel::PredictImage() {
   const int s = stride_;
-  const int w = Back(1) < 0 ? 128 : Back(1);
-  const int ww = Back(2) < 0 ? w : Back(2);
-  // Above the first row, the row above is taken to repeat the pixel to the left.
-  const bool has_above = Back(s + 1) >= 0;
+  // Rows start at multiples of the stride; neighbours beyond the row's ends repeat
+  // the nearest pixel inside it, and above the first row the row above is taken to
+  // repeat the pixel to the left.
+  const int column = static_cast<int>(pos_ % static_cast<uint64_t>(s));
+  const bool has_above = Back(s) >= 0;
+  const bool has_two = Back(2 * s) >= 0;
+  const int left_n = column >= 1 ? Back(1) : (has_above ? Back(s) : 128);
+  const int w = left_n < 0 ? 128 : left_n;
+  const int ww = column >= 2 ? Back(2) : w;
   const int n = has_above ? Back(s) : w;
-  const int nw = has_above ? Back(s + 1) : w;
-  const int ne = has_above && s > 1 ? Back(s - 1) : n;
-  const int nww = has_above && Back(s + 2) >= 0 ? Back(s + 2) : nw;
-  const int nee = has_above && s > 2 ? Back(s - 2) : ne;
-  const bool has_two = Back(2 * s + 1) >= 0;
+  const int nw = has_above && column >= 1 ? Back(s + 1) : n;
+  const int nww = has_above && column >= 2 ? Back(s + 2) : nw;
+  const int ne = has_above && column + 1 < s ? Back(s - 1) : n;
+  const int nee = has_above && column + 2 < s ? Back(s - 2) : ne;
   const int nn = has_two ? Back(2 * s) : n;
-  const int nne = has_two && s > 1 ? Back(2 * s - 1) : ne;
+  const int nne = has_two && column + 1 < s ? Back(2 * s - 1) : nn;
 
   std::array<int, kImagePredictors> v{};
   v[0] = w;
@@ -268,23 +275,40 @@ void SignalModel::PredictImage() {
   image_lms_prediction_ = image_lms_.Predict(lms_in.data());
   v[10] = Clamp255(w + ((image_lms_prediction_ + 8) >> 4));
   {
+    const bool has_three = Back(3 * s) >= 0;
+    const int nnn = has_three ? Back(3 * s) : nn;
+    const int nnw = has_two && column >= 1 ? Back(2 * s + 1) : nn;
+    const int www = column >= 3 ? Back(3) : ww;
+    const int nnee = has_two && column + 2 < s ? Back(2 * s - 2) : nne;
+    const std::array<int, kImageOlsOrder> in = {n, nw, ne, ww, nn, nne, nww, nee, nnw, www, nnn, nnee};
+    std::array<double, kImageOlsOrder> x;
+    for (int i = 0; i < kImageOlsOrder; ++i) x[i] = static_cast<double>(in[i] - w);
+    image_ols_base_ = w;
+    v[11] = Clamp255(w + static_cast<int>(std::floor(image_ols_.Predict(x.data()) + 0.5)));
+  }
+  {
     const int g = w + n - nw;
     const int dw = std::abs(g - w), dn = std::abs(g - n), dnw = std::abs(g - nw);
-    v[11] = dw <= dn && dw <= dnw ? w : (dn <= dnw ? n : nw);
+    v[12] = dw <= dn && dw <= dnw ? w : (dn <= dnw ? n : nw);
   }
   // Local error of each predictor: its errors at the left, above, above-left and
   // above-right pixels.
   std::array<int, kImagePredictors> le{};
   for (int k = 0; k < kImagePredictors; ++k) {
     if (has_above) {
-      le[k] = ErrorBack(k, 1) + ErrorBack(k, s) + ((ErrorBack(k, s + 1) + ErrorBack(k, s - 1)) >> 1);
+      const int e_n = ErrorBack(k, s);
+      const int e_w = column >= 1 ? ErrorBack(k, 1) : e_n;
+      const int e_nw = column >= 1 ? ErrorBack(k, s + 1) : e_n;
+      const int e_ne = column + 1 < s ? ErrorBack(k, s - 1) : e_n;
+      le[k] = e_w + e_n + ((e_nw + e_ne) >> 1);
     } else {
       le[k] = 2 * ErrorBack(k, 1) + ErrorBack(k, 2);
     }
   }
-  v[12] = Blend(v.data(), le.data(), kImagePredictors - 1);
+  constexpr int kBlend = kImagePredictors - 1;
+  v[kBlend] = Blend(v.data(), le.data(), kBlend);
   const int texture = (Sign3(w - nw) * 3 + Sign3(n - nw)) * 3 + Sign3(ne - n);
-  v[12] = CorrectBias(0, v[12], std::min(BucketOf(le[12]) / 3, 3) * 27 + texture);
+  v[kBlend] = CorrectBias(0, v[kBlend], std::min(BucketOf(le[kBlend]) / 3, 3) * 27 + texture);
   for (int k = 0; k < kImagePredictors; ++k) {
     predicted_[k] = static_cast<int16_t>(v[k]);
     bucket_[k] = static_cast<uint8_t>(BucketOf(le[k]));

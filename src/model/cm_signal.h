@@ -181,7 +181,7 @@ class OlsPredictor {
 
 class SignalModel {
  public:
-  static constexpr int kImagePredictors = 13;
+  static constexpr int kImagePredictors = 14;
   static constexpr int kAudioPredictors = 8;
   static constexpr int kPredictors = kImagePredictors + kAudioPredictors;
   // One input per predictor, then the image and the audio predictors mixed.
@@ -220,6 +220,7 @@ class SignalModel {
     audio_lms_short_.Serialize(ar);
     audio_lms_long_.Serialize(ar);
     audio_ols_.Serialize(ar);
+    image_ols_.Serialize(ar);
     cascade_.Serialize(ar);
     ar.Bytes(ols_residuals_.data(), sizeof ols_residuals_);
     ar.Bytes(blend_error_.data(), sizeof blend_error_);
@@ -269,6 +270,11 @@ class SignalModel {
   // The LMS predictions for the next byte, 1/16 units (image: relative to the left
   // pixel; audio: relative to 128).
   int32_t image_lms_prediction_ = 0, audio_lms_short_prediction_ = 0, audio_lms_long_prediction_ = 0;
+  // Least squares over 12 causal neighbours, relative to the left pixel
+  // (image_ols_base_, the left pixel of the last prediction).
+  static constexpr int kImageOlsOrder = 12;
+  OlsPredictor<kImageOlsOrder> image_ols_{0.99, 0.5, 4};
+  int image_ols_base_ = 128;
   // Least squares over the last 16 audio samples (relative to 128).
   OlsPredictor<16> audio_ols_{0.998, 0.5, 4};
   // Cascade stage: predicts the least-squares predictor's next error (true sample
