@@ -459,9 +459,17 @@ class ContextMixingModel final : public Predictor {
     } else {
       layer1_out_[0] = layer1_[0].Mix(x, match_bucket * 8 + bit_pos_, active);
       layer1_out_[1] = layer1_[1].Mix(x, c0_, active);
-      layer1_out_[2] = layer1_[2].Mix(x, c1_ * 8 + bit_pos_, active);
+      // On images and audio the previous byte's high bits and the better signal
+      // blend's error bucket choose two of the weight sets in place of the previous
+      // byte and the word: a chunk is too short to train 2048 sets, and words mean
+      // nothing there.
+      const bool signal = signal_predicted_;
+      const int by_byte = signal ? (c1_ >> 4) * 8 + bit_pos_ : c1_ * 8 + bit_pos_;
+      const int by_word = signal ? signal_.BetterBlendBucket() * 8 + bit_pos_
+                                 : (word_length_ * 8 + static_cast<int>(class_hash_ >> 3 & 7)) * 8 + bit_pos_;
+      layer1_out_[2] = layer1_[2].Mix(x, by_byte, active);
       layer1_out_[3] = layer1_[3].Mix(x, known_ * 4 + (bit_pos_ >> 1), active);
-      layer1_out_[4] = layer1_[4].Mix(x, (word_length_ * 8 + static_cast<int>(class_hash_ >> 3 & 7)) * 8 + bit_pos_, active);
+      layer1_out_[4] = layer1_[4].Mix(x, by_word, active);
       st = layer2_.Mix(layer1_out_.data(), c0_ | static_cast<int>(class_hash_ & 7) << 8);
     }
     mixer_st_ = st;

@@ -202,6 +202,12 @@ class SignalModel {
   // Valid after Predict, for the same `c0` and `bit_pos`.
   static constexpr int kApmContexts = 2 * kErrorBuckets * 8 * 6;
   int ApmContext(int c0, int bit_pos) const;
+  // The error bucket of the blend (image or audio) with the smaller learned spread,
+  // plus kErrorBuckets for audio: below 2 * kErrorBuckets. Valid after EndByte.
+  int BetterBlendBucket() const {
+    constexpr int kImageBlend = kImagePredictors - 1, kAudioBlend = kPredictors - 1;
+    return level_[kAudioBlend] < level_[kImageBlend] ? kErrorBuckets + bucket_[kAudioBlend] : bucket_[kImageBlend];
+  }
 
   // After a whole byte: records it, learns from it if it was predicted, and predicts
   // the next byte if `predict_next` (else, while the input is text, the predictors
