@@ -85,6 +85,7 @@ struct LevelConfig {
   bool order1_apm = true;  // APM stages (order 0 and 1 without order2_apm; none when false)
   int level = 0;
   bool grow_match_index = true;  // false when the input's size is known
+  bool run_inputs = false;  // with extra_inputs: a fourth, the context's last byte and its run
 };
 
 // Contexts of sampled signals (images, audio): consulted only while the recent
@@ -167,6 +168,7 @@ LevelConfig ConfigFor(int level) {
   level = std::clamp(level, 1, 9);
   LevelConfig c = BaseConfig(level);
   c.level = level;
+  c.run_inputs = level >= 6;
   return c;
 }
 
@@ -232,8 +234,10 @@ constexpr std::array<int, 6> kStrideCandidates = {32, 64, 128, 256, 512, 1024};
 
 int Log2Bucket(int v) { return v == 0 ? 0 : 32 - __builtin_clz(static_cast<unsigned>(v)); }
 constexpr int kMaxContexts = 28;
+// The run table has one 4-byte entry per 16 bytes of slot table.
+constexpr int kRunTableShift = 4;
 constexpr int kSharedInputs = MatchModel::kInputs + 2;
-constexpr int kMaxInputs = cm::PaddedInputs16(3 * kMaxContexts + kSharedInputs + cm::SignalModel::kInputs);
+constexpr int kMaxInputs = cm::PaddedInputs16(4 * kMaxContexts + kSharedInputs + cm::SignalModel::kInputs);
 
 class ContextMixingModel final : public Predictor {
  public:
@@ -247,7 +251,8 @@ class ContextMixingModel final : public Predictor {
         apm_order0_(256, 7),
         apm_signal_(cm::SignalModel::kApmContexts, 6),
         apm_order1_(config_.order1_apm ? 65536 : 1, 7),
-        apm_order2_(config_.order2_apm ? size_t{1} << kOrder2ApmBits : 1, 6) {
+        apm_order2_(config_.order2_apm ? size_t{1} << kOrder2ApmBits : 1, 6),
+        runs_(config_.run_inputs ? size_t{1} << (config_.table_bits - kRunTableShift) : 1) {
     // Signal contexts go last, so that while they rest the active inputs are a prefix.
     std::stable_partition(config_.contexts.begin(), config_.contexts.end(),
                           [](Context c) { return !IsSignalContext(c); });
@@ -256,6 +261,7 @@ class ContextMixingModel final : public Predictor {
         std::count_if(config_.contexts.begin(), config_.contexts.end(), IsSignalContext));
     num_text_contexts_ = num_contexts_ - num_signal_contexts_;
     inputs_per_context_ = config_.extra_inputs ? 3 : 1;
+    run_mask_ = runs_.size() - 1;
     num_inputs_ = num_contexts_ * inputs_per_context_ + MatchModel::kInputs + 2 + cm::SignalModel::kInputs;
     active_contexts_ = num_contexts_;
     const auto& bh = BitHistory();
@@ -294,7 +300,7 @@ class ContextMixingModel final : public Predictor {
     }
     slot_.fill(nullptr);
     for (int i = 0; i < num_contexts_; ++i) slot_base_[i] = slot_[i] = &empty_slot_[0];
-    ok_ = slots_.ok() && match_.ok() && history_.ok() && apm_order1_.ok() && apm_order2_.ok();
+    ok_ = slots_.ok() && match_.ok() && history_.ok() && apm_order1_.ok() && apm_order2_.ok() && runs_.ok();
     NewByte();
   }
 
@@ -316,6 +322,9 @@ class ContextMixingModel final : public Predictor {
     apm_signal_.Serialize(ar);
     apm_order1_.Serialize(ar);
     apm_order2_.Serialize(ar);
+    const size_t runs_size = runs_.size();
+    runs_.Serialize(ar);
+    if (Archive::kLoading && runs_.size() != runs_size) return ar.Fail("run table size disagrees");
     ar.Bytes(indirect1_.data(), sizeof indirect1_);
     ar.Bytes(indirect2_.data(), sizeof indirect2_);
     ar.Pod(c1_);
@@ -363,7 +372,7 @@ class ContextMixingModel final : public Predictor {
       copy->slot_[i] = Rebase(slot_[i], *copy);
     }
     copy->ok_ = ok_ && copy->slots_.ok() && copy->match_.ok() && copy->history_.ok() &&
-                copy->apm_order1_.ok() && copy->apm_order2_.ok();
+                copy->apm_order1_.ok() && copy->apm_order2_.ok() && copy->runs_.ok();
     if (!copy->ok_) return nullptr;
     return copy;
   }
@@ -419,21 +428,8 @@ class ContextMixingModel final : public Predictor {
     uint8_t* const* bases = slot_base_.data();
     uint8_t** slots = slot_.data();
     if (inputs_per_context_ == 3) {
-      // The stretched probability, the probability itself, and the stretched
-      // probability again when the history has seen only one bit value (zero otherwise).
-      const uint8_t* deterministic = deterministic_.data();
-      for (int i = 0; i < num_contexts; ++i, maps += 256) {
-        uint8_t* slot = bases[i] + node;
-        slots[i] = slot;
-        const uint8_t state = *slot;
-        const int p = static_cast<int>(maps[state] >> 20);
-        const int st = Stretch(p);
-        x[n] = static_cast<int16_t>(st);
-        x[n + 1] = static_cast<int16_t>(state == 0 ? 0 : (p - 2048) >> 1);
-        x[n + 2] = static_cast<int16_t>(deterministic[state] ? st : 0);
-        n += 3;
-        known += state != 0;
-      }
+      known = config_.run_inputs ? ContextInputs3<true>(x + n) : ContextInputs3<false>(x + n);
+      n += 3 * num_contexts;
     } else {
       for (int i = 0; i < num_contexts; ++i, maps += 256) {
         uint8_t* slot = bases[i] + node;
@@ -494,6 +490,39 @@ class ContextMixingModel final : public Predictor {
       p = config_.level == 1 ? (p + 3 * p_signal) >> 2 : (p + p_signal) >> 1;
     }
     return static_cast<uint32_t>(std::clamp(p, 1, 65535));
+  }
+
+  // The three inputs of each active context into x, from the slots of this bit's
+  // node: the stretched probability, that again when the history has seen only one
+  // bit value (zero otherwise), and a third: with kRuns (from level 6), a vote for the
+  // next bit of the byte that last followed the context, growing with its run, while
+  // the byte so far agrees (zero otherwise); else (level 5) the probability itself.
+  // Returns how many contexts have been seen before.
+  template <bool kRuns>
+  int ContextInputs3(int16_t* x) {
+    const uint8_t* deterministic = deterministic_.data();
+    const uint32_t* maps = state_maps_.data();
+    const int node = NibbleNode();
+    const int shift = 8 - bit_pos_;
+    int known = 0;
+    for (int i = 0; i < active_contexts_; ++i, maps += 256, x += 3) {
+      uint8_t* slot = slot_base_[i] + node;
+      slot_[i] = slot;
+      const uint8_t state = *slot;
+      const int p = static_cast<int>(maps[state] >> 20);
+      const int st = Stretch(p);
+      x[0] = static_cast<int16_t>(st);
+      x[1] = static_cast<int16_t>(deterministic[state] ? st : 0);
+      if constexpr (kRuns) {
+        const int run = run_expected_[i];
+        const int vote = ((run >> (shift - 1)) & 1) ? run_vote_[i] : -run_vote_[i];
+        x[2] = static_cast<int16_t>(run != 0 && (run >> shift) == c0_ ? vote : 0);
+      } else {
+        x[2] = static_cast<int16_t>(state == 0 ? 0 : (p - 2048) >> 1);
+      }
+      known += state != 0;
+    }
+    return known;
   }
 
   void UpdateBit(int bit) override {
@@ -743,6 +772,7 @@ class ContextMixingModel final : public Predictor {
   }
 
   void EndByte(uint8_t byte) {
+    if (config_.run_inputs) UpdateRuns(byte);
     match_.UpdateByte(byte);
     history_[pos_ & (history_.size() - 1)] = byte;
     ++pos_;
@@ -766,6 +796,22 @@ class ContextMixingModel final : public Predictor {
     DetectText(byte);
     // The signal model predicts only bytes that are not text (see PredictBit).
     signal_.EndByte(byte, stride_, active_contexts_ == num_contexts_);
+  }
+
+  // Each active context's run entry learns `byte`: one more in the run when it was the
+  // entry's byte, else a run of one. (A claimed entry takes the context's check.)
+  void UpdateRuns(uint8_t byte) {
+    for (int i = 0; i < active_contexts_; ++i) {
+      uint32_t& e = runs_[run_index_[i]];
+      const uint32_t check = static_cast<uint32_t>(context_hash_[i] >> 8) & 0xffff0000u;
+      const int run = run_expected_[i];
+      if (run != 0 && (run & 255) == byte) {
+        const uint32_t count = e & 255;
+        e = check | static_cast<uint32_t>(byte) << 8 | (count < 255 ? count + 1 : 255);
+      } else {
+        e = check | static_cast<uint32_t>(byte) << 8 | 1;
+      }
+    }
   }
 
   // Rests the signal contexts and the signal model while the recent input looks like
@@ -825,9 +871,30 @@ class ContextMixingModel final : public Predictor {
     if (config_.order2_apm) {
       order2_apm_hash_ = Order2ApmHash(c8_);
     }
+    if (config_.run_inputs) {
+      for (int i = 0; i < active_contexts_; ++i) {
+        run_index_[i] = static_cast<size_t>(context_hash_[i] >> 24) & run_mask_;
+        cm::PrefetchLine(&runs_[run_index_[i]]);
+      }
+    }
     slots_.MaybeGrow();
     FindSlots(1);
     PrefetchApms(c0_);
+    if (config_.run_inputs) ReadRuns();
+  }
+
+  // The run entries of the byte about to start (run_index_ set).
+  void ReadRuns() {
+    for (int i = 0; i < active_contexts_; ++i) {
+      const uint32_t e = runs_[run_index_[i]];
+      const uint32_t check = static_cast<uint32_t>(context_hash_[i] >> 8) & 0xffff0000u;
+      if ((e & 255) != 0 && (e & 0xffff0000u) == check) {
+        run_expected_[i] = static_cast<int>(e >> 8 & 255) | 256;
+        run_vote_[i] = 64 + 96 * static_cast<int>(std::min<uint32_t>(e & 255, 15));
+      } else {
+        run_expected_[i] = 0;
+      }
+    }
   }
 
   void FindSlots(int nibble_context) {
@@ -971,6 +1038,14 @@ class ContextMixingModel final : public Predictor {
   std::array<uint16_t, 256> indirect1_{};
   std::array<uint16_t, 65536> indirect2_{};
   uint32_t order2_apm_hash_ = 0;
+  // Run entries, from level 6: per context, the byte that last followed it and how
+  // many times in a row (check 16 bits, byte 8 bits, count 8 bits).
+  cm::ZeroArray<uint32_t> runs_;
+  size_t run_mask_ = 0;
+  std::array<size_t, kMaxContexts> run_index_{};
+  std::array<int, kMaxContexts> run_expected_{};  // the run's byte + 256, or 0 for none
+  std::array<int, kMaxContexts> run_vote_{};      // the stretched vote for the run's next bit
+
   cm::SignalModel signal_;
   bool signal_predicted_ = false;  // whether the signal model's inputs are in use
 
@@ -1166,7 +1241,8 @@ Result<std::vector<uint8_t>> PrimeContextMixingModel(int level, std::span<const 
 size_t ContextMixingMemory(int level) {
   const LevelConfig c = ConfigFor(level);
   const size_t contexts = c.contexts.size();
-  const size_t inputs = contexts * (c.extra_inputs ? 3 : 1) + MatchModel::kInputs + 2 + cm::SignalModel::kInputs;
+  const size_t inputs = contexts * (c.extra_inputs ? (c.run_inputs ? 4 : 3) : 1) + MatchModel::kInputs + 2 +
+                        cm::SignalModel::kInputs;
   size_t bytes = SlotTable::MaxBytes(size_t{1} << c.table_bits);
   bytes += MatchModel::MaxBytes(c.history_bits, c.match_index_bits);
   bytes += size_t{1} << c.history_bits;              // context history
@@ -1176,6 +1252,7 @@ size_t ContextMixingMemory(int level) {
   bytes += cm::PaddedInputs16(inputs) * 2 * (c.many_selectors ? (16 * 8 + 256 + 256 * 8 + 116 + 512) : 16 * 256);
   if (c.many_selectors) bytes += 256 * 8 * 8 * 4;  // second layer
   bytes += contexts * 256 * 4 + 65536 * 2;
+  if (c.run_inputs) bytes += size_t{4} << c.table_bits >> kRunTableShift;
   return bytes;
 }
 
