@@ -85,7 +85,9 @@ struct LevelConfig {
   bool order1_apm = true;  // APM stages (order 0 and 1 without order2_apm; none when false)
   int level = 0;
   bool grow_match_index = true;  // false when the input's size is known
-  bool run_inputs = false;  // with extra_inputs: a fourth, the context's last byte and its run
+  bool run_inputs = false;  // with extra_inputs: the third input is the context's run vote
+  bool last2_apm = false;  // an APM stage hashed by the last two bytes (with order2_apm)
+  int long_match_length = 0;  // bytes of the match model's second index (0: none)
 };
 
 // Contexts of sampled signals (images, audio): consulted only while the recent
@@ -168,7 +170,9 @@ LevelConfig ConfigFor(int level) {
   level = std::clamp(level, 1, 9);
   LevelConfig c = BaseConfig(level);
   c.level = level;
-  c.run_inputs = level >= 6;
+  // Levels 6-9: run votes, the APM by the last two bytes, a second match index of 16 bytes.
+  c.run_inputs = c.last2_apm = level >= 6;
+  c.long_match_length = level >= 6 ? 16 : 0;
   return c;
 }
 
@@ -245,13 +249,14 @@ class ContextMixingModel final : public Predictor {
       : config_(SizedConfig(ConfigFor(level), input_size)),
         slots_(size_t{1} << config_.table_bits),
         match_(config_.history_bits, config_.match_index_bits, config_.match_min_length,
-               config_.grow_match_index),
+               config_.grow_match_index, config_.long_match_length),
         history_(size_t{1} << config_.history_bits),
         order0_(256, 1023),
         apm_order0_(256, 7),
         apm_signal_(cm::SignalModel::kApmContexts, 6),
         apm_order1_(config_.order1_apm ? 65536 : 1, 7),
         apm_order2_(config_.order2_apm ? size_t{1} << kOrder2ApmBits : 1, 6),
+        apm_last2_(config_.last2_apm ? size_t{1} << kOrder2ApmBits : 1, 6),
         runs_(config_.run_inputs ? size_t{1} << (config_.table_bits - kRunTableShift) : 1) {
     // Signal contexts go last, so that while they rest the active inputs are a prefix.
     std::stable_partition(config_.contexts.begin(), config_.contexts.end(),
@@ -300,7 +305,7 @@ class ContextMixingModel final : public Predictor {
     }
     slot_.fill(nullptr);
     for (int i = 0; i < num_contexts_; ++i) slot_base_[i] = slot_[i] = &empty_slot_[0];
-    ok_ = slots_.ok() && match_.ok() && history_.ok() && apm_order1_.ok() && apm_order2_.ok() && runs_.ok();
+    ok_ = slots_.ok() && match_.ok() && history_.ok() && apm_order1_.ok() && apm_order2_.ok() && apm_last2_.ok() && runs_.ok();
     NewByte();
   }
 
@@ -322,6 +327,7 @@ class ContextMixingModel final : public Predictor {
     apm_signal_.Serialize(ar);
     apm_order1_.Serialize(ar);
     apm_order2_.Serialize(ar);
+    apm_last2_.Serialize(ar);
     const size_t runs_size = runs_.size();
     runs_.Serialize(ar);
     if (Archive::kLoading && runs_.size() != runs_size) return ar.Fail("run table size disagrees");
@@ -372,7 +378,7 @@ class ContextMixingModel final : public Predictor {
       copy->slot_[i] = Rebase(slot_[i], *copy);
     }
     copy->ok_ = ok_ && copy->slots_.ok() && copy->match_.ok() && copy->history_.ok() &&
-                copy->apm_order1_.ok() && copy->apm_order2_.ok() && copy->runs_.ok();
+                copy->apm_order1_.ok() && copy->apm_order2_.ok() && copy->apm_last2_.ok() && copy->runs_.ok();
     if (!copy->ok_) return nullptr;
     return copy;
   }
@@ -477,7 +483,12 @@ class ContextMixingModel final : public Predictor {
       // The order-1 and order-2 maps leave an order-0 one nothing to add.
       const int p_a1 = apm_order1_.P(st, c0_ | c1_ << 8);
       const int p_a2 = apm_order2_.P(st, Order2ApmContext(c0_));
-      p = (2 * p_mix + 3 * p_a1 + 3 * p_a2) >> 3;
+      if (config_.last2_apm) {
+        const int p_last2 = apm_last2_.P(st, Last2ApmContext(c0_));
+        p = (p_mix + 2 * p_a1 + 2 * p_a2 + p_last2) / 6;
+      } else {
+        p = (2 * p_mix + 3 * p_a1 + 3 * p_a2) >> 3;
+      }
     } else if (config_.order1_apm) {
       p = (2 * p_mix + apm_order0_.P(st, c0_) + apm_order1_.P(st, c0_ | c1_ << 8)) >> 2;
     } else {
@@ -559,6 +570,7 @@ class ContextMixingModel final : public Predictor {
       apm_order1_.Update(bit);
     }
     if (config_.order2_apm) apm_order2_.Update(bit);
+    if (config_.last2_apm) apm_last2_.Update(bit);
     AdvanceBit(bit);
   }
 
@@ -689,6 +701,7 @@ class ContextMixingModel final : public Predictor {
   void PrefetchApms(int c0) {
     if (config_.order1_apm) apm_order1_.Prefetch(static_cast<size_t>(c0) | c1_ << 8);
     if (config_.order2_apm) apm_order2_.Prefetch(Order2ApmContext(c0));
+    if (config_.last2_apm) apm_last2_.Prefetch(Last2ApmContext(c0));
   }
   // Rows of the order-2 APM for the byte after the last three of `c8`, less the bits of that byte.
   static uint32_t Order2ApmHash(uint64_t c8) {
@@ -697,6 +710,14 @@ class ContextMixingModel final : public Predictor {
   // The order-2 APM's row for the current byte's bits so far, `c0`.
   size_t Order2ApmContext(int c0) const {
     return (static_cast<uint32_t>(c0) ^ order2_apm_hash_) & ((1u << kOrder2ApmBits) - 1);
+  }
+  // Rows of the APM by the last two bytes (as many as the order-2 one's, whose rows
+  // hash the last three) for the byte after those of `c8`, less the bits of that byte.
+  static uint32_t Last2ApmHash(uint64_t c8) {
+    return static_cast<uint32_t>(Finalize((c8 & 0xffff) + 0x5bd1e995ull)) & ((1u << kOrder2ApmBits) - 256);
+  }
+  size_t Last2ApmContext(int c0) const {
+    return (static_cast<uint32_t>(c0) ^ last2_apm_hash_) & ((1u << kOrder2ApmBits) - 1);
   }
 
   // At the last bit of a byte: the next byte's buckets of the text contexts other than
@@ -708,6 +729,7 @@ class ContextMixingModel final : public Predictor {
       const uint64_t next_c8 = (c8_ << 8) | static_cast<uint64_t>(byte);
       if (config_.order1_apm) apm_order1_.Prefetch(1 | static_cast<size_t>(byte) << 8);
       if (config_.order2_apm) apm_order2_.Prefetch(1 ^ Order2ApmHash(next_c8));
+      if (config_.last2_apm) apm_last2_.Prefetch(1 ^ Last2ApmHash(next_c8));
       uint64_t w0 = word0_, w1 = word1_, w2 = word2_;
       AdvanceWords(byte, &w0, &w1, &w2);
       const uint64_t after = IsWordByte(byte) ? 0 : static_cast<uint64_t>(byte) + 256;
@@ -871,6 +893,7 @@ class ContextMixingModel final : public Predictor {
     if (config_.order2_apm) {
       order2_apm_hash_ = Order2ApmHash(c8_);
     }
+    if (config_.last2_apm) last2_apm_hash_ = Last2ApmHash(c8_);
     if (config_.run_inputs) {
       for (int i = 0; i < active_contexts_; ++i) {
         run_index_[i] = static_cast<size_t>(context_hash_[i] >> 24) & run_mask_;
@@ -1018,6 +1041,7 @@ class ContextMixingModel final : public Predictor {
   Apm apm_signal_;  // by the signal model's prediction, while it is in use
   Apm apm_order1_;
   Apm apm_order2_;
+  Apm apm_last2_;
   int selectors_ = 1;
   int num_contexts_ = 0;
   int num_signal_contexts_ = 0;
@@ -1038,6 +1062,7 @@ class ContextMixingModel final : public Predictor {
   std::array<uint16_t, 256> indirect1_{};
   std::array<uint16_t, 65536> indirect2_{};
   uint32_t order2_apm_hash_ = 0;
+  uint32_t last2_apm_hash_ = 0;
   // Run entries, from level 6: per context, the byte that last followed it and how
   // many times in a row (check 16 bits, byte 8 bits, count 8 bits).
   cm::ZeroArray<uint32_t> runs_;
@@ -1244,11 +1269,12 @@ size_t ContextMixingMemory(int level) {
   const size_t inputs = contexts * (c.extra_inputs ? (c.run_inputs ? 4 : 3) : 1) + MatchModel::kInputs + 2 +
                         cm::SignalModel::kInputs;
   size_t bytes = SlotTable::MaxBytes(size_t{1} << c.table_bits);
-  bytes += MatchModel::MaxBytes(c.history_bits, c.match_index_bits);
+  bytes += MatchModel::MaxBytes(c.history_bits, c.match_index_bits, c.long_match_length > 0);
   bytes += size_t{1} << c.history_bits;              // context history
   bytes += 256 * 33 * 2;                             // order-0 APM
   if (c.order1_apm) bytes += 65536 * 33 * 2;
   if (c.order2_apm) bytes += (size_t{1} << kOrder2ApmBits) * 33 * 2;
+  if (c.last2_apm) bytes += (size_t{1} << kOrder2ApmBits) * 33 * 2;
   bytes += cm::PaddedInputs16(inputs) * 2 * (c.many_selectors ? (16 * 8 + 256 + 256 * 8 + 116 + 512) : 16 * 256);
   if (c.many_selectors) bytes += 256 * 8 * 8 * 4;  // second layer
   bytes += contexts * 256 * 4 + 65536 * 2;

@@ -24,9 +24,11 @@ int Bucket(uint32_t length) {
 
 int MatchModel::BucketOf(uint32_t length) { return Bucket(length); }
 
-MatchModel::MatchModel(int history_bits, int index_bits, int min_length, bool grow_index)
+MatchModel::MatchModel(int history_bits, int index_bits, int min_length, bool grow_index, int long_length)
     : history_(size_t{1} << history_bits),
       index_(size_t{1} << (grow_index ? std::min(index_bits, kMinIndexBits) : index_bits)),
+      long_index_(long_length > min_length ? index_.size() : 0),
+      long_length_(long_length > min_length ? long_length : 0),
       history_mask_((uint32_t{1} << history_bits) - 1),
       index_mask_((uint32_t{1} << (grow_index ? std::min(index_bits, kMinIndexBits) : index_bits)) - 1),
       min_length_(min_length),
@@ -58,19 +60,25 @@ void MatchModel::UpdateByte(uint8_t byte) {
   const uint32_t h = HashBefore(pos_);
   if (length_ == 0) {
     const uint64_t candidate = index_[h];
-    if (candidate > 0 && pos_ - candidate < history_mask_) {
-      uint32_t n = 0;
-      while (n < kMaxVerify && n < candidate &&
-             history_[(candidate - 1 - n) & history_mask_] == history_[(pos_ - 1 - n) & history_mask_]) {
-        ++n;
-      }
-      if (n >= static_cast<uint32_t>(min_length_)) {
+    const uint32_t n = Verify(candidate);
+    if (n >= static_cast<uint32_t>(min_length_)) {
+      length_ = n;
+      match_ptr_ = candidate;
+    }
+  }
+  index_[h] = static_cast<uint32_t>(pos_);
+  if (long_length_ > 0 && pos_ >= static_cast<uint64_t>(long_length_)) {
+    const uint32_t hl = HashBefore(pos_, long_length_);
+    if (length_ < static_cast<uint32_t>(long_length_)) {
+      const uint64_t candidate = long_index_[hl];
+      const uint32_t n = Verify(candidate);
+      if (n >= static_cast<uint32_t>(long_length_) && n > length_) {
         length_ = n;
         match_ptr_ = candidate;
       }
     }
+    long_index_[hl] = static_cast<uint32_t>(pos_);
   }
-  index_[h] = static_cast<uint32_t>(pos_);
   if (length_ > 0) {
     predicted_byte_ = history_[match_ptr_ & history_mask_];
     length_bucket_ = Bucket(length_);
@@ -79,9 +87,19 @@ void MatchModel::UpdateByte(uint8_t byte) {
   }
 }
 
-uint32_t MatchModel::HashBefore(uint64_t end) const {
+uint32_t MatchModel::Verify(uint64_t candidate) const {
+  if (candidate == 0 || pos_ - candidate >= history_mask_) return 0;
+  uint32_t n = 0;
+  while (n < kMaxVerify && n < candidate &&
+         history_[(candidate - 1 - n) & history_mask_] == history_[(pos_ - 1 - n) & history_mask_]) {
+    ++n;
+  }
+  return n;
+}
+
+uint32_t MatchModel::HashBefore(uint64_t end, int length) const {
   uint32_t h = 0;
-  for (uint64_t i = end - min_length_; i < end; ++i) {
+  for (uint64_t i = end - length; i < end; ++i) {
     h = (h + history_[i & history_mask_] + 1) * kHashMultiplier;
   }
   return (h ^ (h >> 15)) & index_mask_;
@@ -95,10 +113,21 @@ void MatchModel::MaybeGrowIndex() {
     max_index_bits_ = index_bits_;
     return;
   }
+  ZeroArray<uint32_t> bigger_long(long_length_ > 0 ? bigger.size() : 0);
+  if (!bigger_long.ok()) {
+    max_index_bits_ = index_bits_;
+    return;
+  }
   index_ = std::move(bigger);
+  long_index_ = std::move(bigger_long);
   ++index_bits_;
   index_mask_ = (uint32_t{1} << index_bits_) - 1;
   for (uint64_t end = min_length_; end < pos_; ++end) index_[HashBefore(end)] = static_cast<uint32_t>(end);
+  if (long_length_ > 0) {
+    for (uint64_t end = long_length_; end < pos_; ++end) {
+      long_index_[HashBefore(end, long_length_)] = static_cast<uint32_t>(end);
+    }
+  }
 }
 
 }  // namespace lmzip::cm

@@ -16,11 +16,14 @@ class MatchModel {
   // index starts small and grows with the input).
   // `grow_index`: start the index small and double it as input arrives, else start
   // at full size (for inputs known to be short).
-  MatchModel(int history_bits, int index_bits, int min_length, bool grow_index = true);
-  bool ok() const { return history_.ok() && index_.ok(); }
+  // `long_length` > min_length: a second index of the last `long_length` bytes,
+  // consulted while the current match is shorter, finds the longer repeats that the
+  // most recent occurrence of the last min_length bytes misses (0: none).
+  MatchModel(int history_bits, int index_bits, int min_length, bool grow_index = true, int long_length = 0);
+  bool ok() const { return history_.ok() && index_.ok() && long_index_.ok(); }
   // Bytes allocated at the largest size.
-  static size_t MaxBytes(int history_bits, int index_bits) {
-    return (size_t{1} << history_bits) + (size_t{4} << index_bits);
+  static size_t MaxBytes(int history_bits, int index_bits, bool long_index) {
+    return (size_t{1} << history_bits) + ((long_index ? size_t{8} : size_t{4}) << index_bits);
   }
 
   // Adds the predictions for the next bit to `x` (kInputs values).
@@ -81,6 +84,7 @@ class MatchModel {
     const size_t history_size = history_.size();
     history_.Serialize(ar);
     index_.Serialize(ar);
+    long_index_.Serialize(ar);
     ar.Pod(index_bits_);
     ar.Pod(pos_);
     ar.Pod(match_ptr_);
@@ -89,7 +93,8 @@ class MatchModel {
     confidence_.Serialize(ar);
     if (Archive::kLoading) {
       if (history_.size() != history_size || index_bits_ < 1 || index_bits_ > max_index_bits_ ||
-          index_.size() != (size_t{1} << index_bits_)) {
+          index_.size() != (size_t{1} << index_bits_) ||
+          (long_length_ > 0 && long_index_.size() != index_.size())) {
         return ar.Fail("match model sizes disagree");
       }
       index_mask_ = (uint32_t{1} << index_bits_) - 1;
@@ -105,11 +110,16 @@ class MatchModel {
  private:
   static constexpr uint32_t kHashMultiplier = 0x2f0b3a49u;
   // Hash of the min_length_ bytes that end before position `end`.
-  uint32_t HashBefore(uint64_t end) const;
+  uint32_t HashBefore(uint64_t end) const { return HashBefore(end, min_length_); }
+  uint32_t HashBefore(uint64_t end, int length) const;
+  // Bytes that agree before `candidate` and before pos_, at most kMaxVerify.
+  uint32_t Verify(uint64_t candidate) const;
   void MaybeGrowIndex();
 
   ZeroArray<uint8_t> history_;
   ZeroArray<uint32_t> index_;
+  ZeroArray<uint32_t> long_index_;  // as index_, by the last long_length_ bytes
+  int long_length_ = 0;
   uint32_t history_mask_;
   uint32_t index_mask_;
   int min_length_;
