@@ -178,6 +178,8 @@ LevelConfig ConfigFor(int level) {
 
 // Smaller history and match index for inputs known to be short: the same predictions
 // while the input fits, and far less memory to set up and copy.
+constexpr uint64_t kMinRunInput = uint64_t{1} << 16;  // bytes
+
 LevelConfig SizedConfig(LevelConfig c, uint64_t input_size) {
   if (input_size == 0) return c;
   int bits = 16;
@@ -189,6 +191,9 @@ LevelConfig SizedConfig(LevelConfig c, uint64_t input_size) {
   c.table_bits = std::min(c.table_bits, std::max(bits + 6, 22));
   c.match_index_bits = std::min(c.match_index_bits, c.history_bits);
   c.grow_match_index = false;
+  // Run votes pay once contexts have history: in short chunks the probability
+  // itself is the better third input (2048-byte chunks of Moby Dick: 0.9% smaller).
+  if (input_size < kMinRunInput) c.run_inputs = false;
   return c;
 }
 
