@@ -208,6 +208,9 @@ uint64_t Finalize(uint64_t h) {
 
 uint64_t Combine(uint64_t a, uint64_t b) { return (a + 0x9e3779b97f4a7c15ull) * 0xff51afd7ed558ccdull ^ (b * 0xc4ceb9fe1a85ec53ull + 1); }
 
+// Printable ASCII, tab, newline or carriage return.
+bool IsAsciiText(int c) { return (c >= 32 && c < 127) || c == '\t' || c == '\n' || c == '\r'; }
+
 bool IsWordByte(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 128; }
 
 // 0: other punctuation and controls, 1: capital, 2: other letter (UTF-8 bytes too),
@@ -358,6 +361,7 @@ class ContextMixingModel final : public Predictor {
     ar.Pod(active_contexts_);
     signal_.Serialize(ar);
     if (Archive::kLoading) {
+      binary_start_ = pos_ <= 16 && StartLooksBinary();
       c1_ &= 255;
       class_hash_ &= 0xffffff;
       nesting_ &= 31;
@@ -451,8 +455,9 @@ class ContextMixingModel final : public Predictor {
       }
     }
     known_ = known;
-    // From the 16th byte on, once text would have been recognised.
-    signal_predicted_ = num_contexts == num_contexts_ && pos_ >= 16;
+    // From the 16th byte on, once text would have been recognised, or from the 2nd
+    // while the chunk's start does not look like text.
+    signal_predicted_ = num_contexts == num_contexts_ && (pos_ >= 16 || (pos_ >= 2 && binary_start_));
     if (signal_predicted_) {
       signal_.Predict(c0_, bit_pos_, x + n);
       n += cm::SignalModel::kInputs;
@@ -821,6 +826,7 @@ class ContextMixingModel final : public Predictor {
     indirect2_[c2c3] = static_cast<uint16_t>((indirect2_[c2c3] << 8) | byte);
     DetectStride(byte);
     DetectText(byte);
+    if (pos_ <= 16) binary_start_ = StartLooksBinary();
     // The signal model predicts only bytes that are not text (see PredictBit).
     signal_.EndByte(byte, stride_, active_contexts_ == num_contexts_);
   }
@@ -839,6 +845,25 @@ class ContextMixingModel final : public Predictor {
         e = check | static_cast<uint32_t>(byte) << 8 | 1;
       }
     }
+  }
+
+  // Whether the chunk's bytes so far (at most 16) are not ASCII text: one of them is
+  // outside printable ASCII, or there are at least 4, none of them a space, each
+  // within 2 of the one before and not all equal (as a sampled signal's are, and a
+  // text's seldom).
+  bool StartLooksBinary() const {
+    bool smooth = pos_ >= 4, varies = false;
+    for (uint64_t i = 0; i < pos_; ++i) {
+      const int byte = history_[i];
+      if (!IsAsciiText(byte)) return true;
+      if (byte == ' ' || byte == '\t' || byte == '\n' || byte == '\r') smooth = false;
+      if (i > 0) {
+        const int step = std::abs(byte - static_cast<int>(history_[i - 1]));
+        smooth = smooth && step <= 2;
+        varies = varies || step != 0;
+      }
+    }
+    return smooth && varies;
   }
 
   // Rests the signal contexts and the signal model while the recent input looks like
@@ -1078,6 +1103,9 @@ class ContextMixingModel final : public Predictor {
 
   cm::SignalModel signal_;
   bool signal_predicted_ = false;  // whether the signal model's inputs are in use
+  // Whether the chunk's first bytes (up to 16) look like a signal, not text (see
+  // StartLooksBinary; it follows from history_).
+  bool binary_start_ = false;
 
   int c0_ = 1;       // bits of the current byte with a leading 1
   int bit_pos_ = 0;  // bits of the current byte seen, 0..7
