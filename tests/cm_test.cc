@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -18,6 +19,7 @@
 #include "lmzip/io.h"
 #include "model/cm.h"
 #include "model/cm_components.h"
+#include "model/cm_signal.h"
 #include "test_util.h"
 
 namespace lmzip {
@@ -207,6 +209,35 @@ TEST(ContextMixingTest, ZerosAndRandomCostWhatTheyShould) {
   EXPECT_LT(Encode(5, std::vector<uint8_t>(100000, 0)).size(), 60u);
   const std::vector<uint8_t> random = testing::RandomBytes(20000, 7);
   EXPECT_LT(Encode(5, random).size(), random.size() + random.size() / 100);
+}
+
+// The O(order) update of the series least squares must learn what the full
+// covariance update learns: the same predictions (to rounding) on a resonant series.
+TEST(ContextMixingTest, SeriesLeastSquaresEqualsTheFullCovarianceUpdate) {
+  constexpr int kOrder = 8;
+  cm::OlsPredictor<kOrder> full(0.99, 0.1, 4);
+  cm::SeriesOlsPredictor<kOrder> series(0.99, 0.1, 4);
+  std::mt19937 rng(3);
+  std::vector<double> values(kOrder, 0.0);  // most recent first
+  double a = 0, b = 0;
+  int compared = 0;
+  for (int t = 0; t < 600; ++t) {
+    const double p_full = full.Predict(values.data());
+    const double p_series = series.Predict(values.data());
+    if (t >= kOrder) {
+      ASSERT_NEAR(p_full, p_series, 1e-6 * (1 + std::abs(p_full))) << "sample " << t;
+      ++compared;
+    }
+    // A damped resonance plus noise, rounded to integers as samples are.
+    const double next = std::round(1.6 * a - 0.8 * b + static_cast<int>(rng() % 21) - 10);
+    b = a;
+    a = next;
+    full.Update(next);
+    series.Update(next, true);
+    values.insert(values.begin(), next);
+    values.pop_back();
+  }
+  EXPECT_GT(compared, 500);
 }
 
 // Grayscale 32x64 patches (rows of 64 pixels) and 8-bit unsigned speech: the 2-D

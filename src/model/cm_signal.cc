@@ -13,14 +13,30 @@ namespace {
 // 1 - theta = 0.95 * 0.92^l (in 2^30 units); weight[l][k] = theta^k and
 // sum[l][n] = weight[l][0] + ... + weight[l][n - 1], both in 2^30 units;
 // spread[l] = 2 theta / (1 - theta^2), the mean absolute deviation, in 1/64 units.
+// power[l][f] = theta^(f/4) for f = 0..4, in 2^30 units (centres between integers).
 struct GeometricTables {
   static constexpr int kLevels = 64;
   std::array<std::array<uint32_t, 257>, kLevels> weight;
   std::array<std::array<uint64_t, 258>, kLevels> sum;
   std::array<int32_t, kLevels> spread;
+  std::array<std::array<uint64_t, 5>, kLevels> power;
 };
 
 constexpr uint64_t kOne = uint64_t{1} << 30;
+
+// floor(sqrt(v)).
+constexpr uint64_t SquareRoot(uint64_t v) {
+  uint64_t r = 0;
+  for (uint64_t bit = uint64_t{1} << 62; bit != 0; bit >>= 2) {
+    if (v >= r + bit) {
+      v -= r + bit;
+      r = (r >> 1) + bit;
+    } else {
+      r >>= 1;
+    }
+  }
+  return r;
+}
 
 constexpr GeometricTables BuildGeometric() {
   GeometricTables t{};
@@ -36,6 +52,8 @@ constexpr GeometricTables BuildGeometric() {
     }
     const uint64_t a = (lambda * (kOne + theta)) >> 30;  // (1 - theta)(1 + theta)
     t.spread[l] = static_cast<int32_t>((128 * theta) / (a == 0 ? 1 : a));
+    const uint64_t half = SquareRoot(theta << 30), quarter = SquareRoot(half << 30);
+    t.power[l] = {kOne, quarter, half, (half * quarter) >> 30, theta};
     lambda = (lambda * 92 + 50) / 100;
   }
   return t;
@@ -65,9 +83,6 @@ int BucketOf(int activity) {
   while (b + 1 < SignalModel::kErrorBuckets && activity >= kBucketStart[b + 1]) ++b;
   return b;
 }
-
-// Step of the cascade stage: 2^-kCascadeShift of the normalised gradient.
-constexpr int kCascadeShift = 2;
 
 int Clamp255(int v) { return v < 0 ? 0 : (v > 255 ? 255 : v); }
 
@@ -104,17 +119,55 @@ int BitProbability(int mu, int level, int c0, int bit_pos) {
   return std::clamp(p, 1, 4095);
 }
 
+// P(next bit = 1) in 12 bits for a distribution P(v) ~ theta^|v - centre| over 0..255
+// with `centre` in 1/4 units (0..1020) and spread `level`, given the bits of the byte
+// so far (`c0` with a leading 1, `bit_pos` of them).
+int BitProbabilityQuarter(int centre, int level, int c0, int bit_pos) {
+  const auto& s = kGeometric.sum[level];
+  const int m = centre >> 2, f = centre & 3;
+  // Values m, m - 1, ... weigh theta^(f/4) theta^k; values m + 1, m + 2, ... weigh
+  // theta^((4 - f)/4) theta^k.
+  const uint64_t below = kGeometric.power[level][f], above = kGeometric.power[level][4 - f];
+  const auto mass = [&](int a, int b) {
+    uint64_t low = 0, high = 0;
+    if (a <= m) low = s[m - a + 1] - s[m - std::min(b, m)];
+    if (b > m) high = s[b - m] - s[std::max(a, m + 1) - m - 1];
+    return (((low >> 9) * below) >> 21) + (((high >> 9) * above) >> 21);
+  };
+  const int width = 256 >> bit_pos;
+  const int lo = (c0 - (1 << bit_pos)) << (8 - bit_pos);
+  const int mid = lo + (width >> 1);
+  const uint64_t m0 = mass(lo, mid - 1), m1 = mass(mid, lo + width - 1);
+  const uint64_t total = m0 + m1;
+  if (total == 0) return 2048;
+  const int p = static_cast<int>((m1 * 4096 + total / 2) / total);
+  return std::clamp(p, 1, 4095);
+}
+
+// `value` (any real) rounded to 1/4 units and offset by 512, clamped to 0..1020.
+int QuarterOf(double value) {
+  if (!(value > -512.0)) return 0;  // also NaN
+  if (value > 512.0) return 1020;
+  return std::clamp(512 + static_cast<int>(std::floor(value * 4.0 + 0.5)), 0, 1020);
+}
+
 // Value-domain blend of predictions v[0..n-1] weighted by the inverse square of their
-// recent local errors le[0..n-1].
-int Blend(const int* v, const int* le, int n) {
+// recent local errors le[0..n-1]; in the units of v, rounded.
+int WeightedBlend(const int* v, const int* le, int n) {
   int64_t num = 0, den = 0;
   for (int k = 0; k < n; ++k) {
     const int64_t w = (int64_t{1} << 24) / (static_cast<int64_t>(le[k]) * le[k] + 2);
     num += w * v[k];
     den += w;
   }
-  return Clamp255(static_cast<int>((num + den / 2) / den));
+  return static_cast<int>((num + den / 2) / den);
 }
+
+// The blend of values 0..255.
+int Blend(const int* v, const int* le, int n) { return Clamp255(WeightedBlend(v, le, n)); }
+
+// The blend of values in 1/4 units (0..1020).
+int BlendQuarters(const int* q, const int* le, int n) { return std::clamp(WeightedBlend(q, le, n), 0, 1020); }
 
 }  // namespace
 
@@ -131,10 +184,8 @@ SignalModel::SignalModel() {
   image_lms_.SetWeight(1, -32768);
   image_lms_.SetWeight(2, 16384);
   // Audio LMS: a damped linear extrapolation.
-  audio_lms_short_.SetWeight(0, 91750);
-  audio_lms_short_.SetWeight(1, -32768);
-  audio_lms_long_.SetWeight(0, 91750);
-  audio_lms_long_.SetWeight(1, -32768);
+  audio_lms_.SetWeight(0, 91750);
+  audio_lms_.SetWeight(1, -32768);
   PredictImage();
   PredictAudio();
 }
@@ -145,7 +196,7 @@ void SignalModel::Predict(int c0, int bit_pos, int16_t* x) {
   }
   for (int k = kImagePredictors; k < kPredictors; ++k) {
     audio_x_[static_cast<size_t>(k - kImagePredictors)] =
-        Stretch(BitProbability(predicted_[k], level_[k], c0, bit_pos));
+        Stretch(BitProbabilityQuarter(audio_quarter_[k - kImagePredictors], level_[k], c0, bit_pos));
   }
   for (int k = 0; k < kImagePredictors; ++k) x[k] = static_cast<int16_t>(image_x_[static_cast<size_t>(k)]);
   for (int k = kImagePredictors; k < kPredictors; ++k) {
@@ -206,32 +257,33 @@ void SignalModel::Learn(uint8_t byte, size_t at) {
   for (int i = 0; i < 2; ++i) {
     uint8_t& m = bias_counts_[i][bias_ctx_[i]];
     int32_t& bias = bias_[i][bias_ctx_[i]];
-    bias += ((static_cast<int>(byte) - raw_blend_[i]) * 64 - bias) / (m + 2);
+    const int error = i == 0 ? (static_cast<int>(byte) - raw_blend_[i]) * 64 : (static_cast<int>(byte) * 4 - raw_blend_[i]) * 16;
+    bias += (error - bias) / (m + 2);
     if (m < kBiasLimit) ++m;
   }
   const int w = Back(1) < 0 ? 128 : Back(1);
   image_lms_.Update((static_cast<int>(byte) - w) * 16 - image_lms_prediction_, 2);
-  audio_lms_short_.Update((static_cast<int>(byte) - 128) * 16 - audio_lms_short_prediction_, 3);
-  audio_lms_long_.Update((static_cast<int>(byte) - 128) * 16 - audio_lms_long_prediction_, 4);
-  // The least-squares statistics, the costliest part, learn over a chunk's first
-  // bytes and then only while the audio blend errs less than the image blend.
+  audio_lms_.Update((static_cast<int>(byte) - 128) * 16 - audio_lms_prediction_, 3);
   constexpr int kImageBlend = kImagePredictors - 1, kAudioBlend = kPredictors - 1;
   for (int i = 0; i < 2; ++i) {
     const int error = errors_[i == 0 ? kImageBlend : kAudioBlend][at];
     blend_error_[i] += (error * 256 - blend_error_[i]) >> 4;
   }
-  if (pos_ < 64 || blend_error_[1] < blend_error_[0]) {
-    audio_ols_.Update(static_cast<double>(static_cast<int>(byte) - 128));
-  }
   if (pos_ < 64 || blend_error_[0] <= blend_error_[1]) {
     image_ols_.Update(static_cast<double>(static_cast<int>(byte) - image_ols_base_));
   }
-  {
-    const int residual = std::clamp(static_cast<int>(byte) - ols_value_, -255, 255);
-    cascade_.Update(residual * 16 - cascade_prediction_, kCascadeShift);
-    for (int i = kCascadeOrder - 1; i > 0; --i) ols_residuals_[i] = ols_residuals_[i - 1];
-    ols_residuals_[0] = residual;
-  }
+  // The least-squares statistics learn every sample (O(order) each); the weights,
+  // the costliest part, are re-solved over a chunk's first bytes and then only while
+  // the audio blend errs less than the image blend.
+  const double sample = static_cast<int>(byte) - 128;
+  const bool solve = pos_ < 64 || blend_error_[1] < blend_error_[0];
+  audio_ols4_.Update(sample, solve);
+  audio_ols8_.Update(sample, solve);
+  audio_ols_.Update(sample, solve);
+  audio_ols_slow_.Update(sample, solve);
+  audio_ols32_.Update(sample, solve);
+  if (solve) audio_stack_.Update(sample);
+  for (CascadeStage& stage : cascade_) stage.Learn(byte);
 }
 
 int SignalModel::CorrectBias(int which, int value, int context) {
@@ -317,36 +369,54 @@ void SignalModel::PredictImage() {
 }
 
 void SignalModel::PredictAudio() {
-  std::array<int32_t, 24> x{};
-  for (int i = 0; i < 24; ++i) x[i] = Back(i + 1) < 0 ? 0 : Back(i + 1) - 128;
-  const int c1 = x[0] + 128, c2 = x[1] + 128, c3 = x[2] + 128;
-  std::array<int, kAudioPredictors> v{};
-  v[0] = c1;
-  v[1] = Clamp255(2 * c1 - c2);
-  v[2] = Clamp255(3 * c1 - 3 * c2 + c3);
-  v[3] = Clamp255((3 * c1 - c2 + 1) >> 1);
-  audio_lms_short_prediction_ = audio_lms_short_.Predict(x.data());
-  audio_lms_long_prediction_ = audio_lms_long_.Predict(x.data());
-  v[4] = Clamp255(128 + ((audio_lms_short_prediction_ + 8) >> 4));
-  v[5] = Clamp255(128 + ((audio_lms_long_prediction_ + 8) >> 4));
-  {
-    std::array<double, 16> in;
-    for (int i = 0; i < 16; ++i) in[i] = static_cast<double>(x[i]);
-    ols_value_ = Clamp255(128 + static_cast<int>(std::floor(audio_ols_.Predict(in.data()) + 0.5)));
+  std::array<int32_t, 8> x{};
+  std::array<double, 32> in{};
+  for (int i = 0; i < 32; ++i) {
+    const int sample = Back(i + 1) < 0 ? 0 : Back(i + 1) - 128;
+    if (i < 8) x[i] = sample;
+    in[i] = static_cast<double>(sample);
   }
-  cascade_prediction_ = cascade_.Predict(ols_residuals_.data());
-  v[6] = Clamp255(ols_value_ + ((cascade_prediction_ + 8) >> 4));
+  const int c1 = x[0] + 128, c2 = x[1] + 128, c3 = x[2] + 128;
+  // Values in 1/4 units (the sample 128 is 512).
+  std::array<int, kAudioPredictors> q{};
+  q[0] = QuarterOf(audio_ols4_.Predict(in.data()));
+  q[1] = 4 * Clamp255(2 * c1 - c2);
+  q[2] = QuarterOf(audio_ols8_.Predict(in.data()));
+  q[3] = QuarterOf(audio_ols32_.Predict(in.data()));
+  audio_lms_prediction_ = audio_lms_.Predict(x.data());
+  q[4] = std::clamp(512 + ((audio_lms_prediction_ + 2) >> 2), 0, 1020);
+  q[5] = QuarterOf(audio_ols_slow_.Predict(in.data()));
+  {
+    const double ols = audio_ols_.Predict(in.data());
+    const int rounded = Clamp255(128 + static_cast<int>(std::floor(ols + 0.5)));
+    q[6] = std::clamp(QuarterOf(ols) + ((cascade_[0].Correction(rounded) + 2) >> 2), 0, 1020);
+  }
+  {
+    // The stack takes the place of the order-1 extrapolation, after reading it.
+    std::array<double, kStacked> values;
+    for (int k = 0; k < kStacked; ++k) values[k] = (q[k] - 512) * 0.25;
+    const double stacked = audio_stack_.Predict(values.data());
+    const int rounded = Clamp255(128 + static_cast<int>(std::floor(stacked + 0.5)));
+    q[1] = std::clamp(QuarterOf(stacked) + ((cascade_[1].Correction(rounded) + 2) >> 2), 0, 1020);
+  }
   // Local error: the predictor's errors at the last four samples.
   std::array<int, kAudioPredictors> le{};
   for (int k = 0; k < kAudioPredictors; ++k) {
     const int j = kImagePredictors + k;
     le[k] = ErrorBack(j, 1) + ErrorBack(j, 2) + ((ErrorBack(j, 3) + ErrorBack(j, 4)) >> 1);
   }
-  v[7] = Blend(v.data(), le.data(), kAudioPredictors - 1);
-  v[7] = CorrectBias(1, v[7], std::min(BucketOf(le[7]) / 3, 3) * 9 + Sign3(c1 - c2) * 3 + Sign3(c2 - c3));
+  {
+    // The blend, corrected by its learned bias (1/64 units).
+    const int raw = BlendQuarters(q.data(), le.data(), kAudioPredictors - 1);
+    const int context = std::min(BucketOf(le[7]) / 3, 3) * 9 + Sign3(c1 - c2) * 3 + Sign3(c2 - c3);
+    raw_blend_[1] = static_cast<int16_t>(raw);
+    bias_ctx_[1] = static_cast<uint8_t>(context);
+    q[7] = bias_counts_[1][context] < 2 ? raw : std::clamp(raw + ((bias_[1][context] + 8) >> 4), 0, 1020);
+  }
   for (int k = 0; k < kAudioPredictors; ++k) {
     const int j = kImagePredictors + k;
-    predicted_[j] = static_cast<int16_t>(v[k]);
+    audio_quarter_[k] = static_cast<int16_t>(q[k]);
+    predicted_[j] = static_cast<int16_t>((q[k] + 2) >> 2);
     bucket_[j] = static_cast<uint8_t>(BucketOf(le[k]));
     level_[j] = static_cast<uint8_t>(LevelOf(spread_[j][bucket_[j]]));
   }
@@ -360,7 +430,6 @@ void SignalModel::Sanitize() {
     for (uint8_t& n : row) n = std::min<uint8_t>(n, 28);
   }
   stride_ = std::clamp(stride_, 1, kMaxStride);
-  for (int32_t& r : ols_residuals_) r = std::clamp(r, -255, 255);
   for (int32_t& e : blend_error_) e = std::clamp(e, 0, 256 * 256);
   for (auto& row : bias_) {
     for (int32_t& b : row) b = std::clamp(b, -64 * 255, 64 * 255);

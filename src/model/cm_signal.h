@@ -11,9 +11,12 @@
 // and speech, so the inputs are useful from the first bytes of a chunk.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
+
+#include <emmintrin.h>
 
 #include "model/cm_components.h"
 
@@ -69,6 +72,72 @@ class LmsPredictor {
   int32_t energy_ = 0;
 };
 
+// a[0] b[0] + ... + a[n-1] b[n-1] as two partial sums (of the even and of the odd
+// terms, in order) added at the end: SSE2, which every x86-64 CPU has, computes each
+// lane as the scalar code would.
+inline double DotProduct(const double* a, const double* b, int n) {
+  __m128d sum2 = _mm_setzero_pd();
+  int k = 0;
+  for (; k + 2 <= n; k += 2) sum2 = _mm_add_pd(sum2, _mm_mul_pd(_mm_loadu_pd(a + k), _mm_loadu_pd(b + k)));
+  double lanes[2];
+  _mm_storeu_pd(lanes, sum2);
+  double sum = lanes[0] + lanes[1];
+  if (k < n) sum += a[k] * b[k];
+  return sum;
+}
+
+// Solves (a + ridge I) w = b for the kOrder x kOrder symmetric matrix whose lower
+// triangle a(i, j) (j <= i) gives, by Cholesky factorisation, in a fixed order of
+// double operations. Returns false, leaving `w` as it was, if the matrix is not
+// positive definite or a weight is not finite and below 1e6 in magnitude.
+template <int kOrder, typename Lower>
+bool SolveRidge(const Lower& a, const double* b, double ridge, std::array<double, kOrder>& w) {
+  std::array<double, kOrder * kOrder> l;
+  std::array<double, kOrder> inverse;  // 1 / l[i][i]
+  for (int i = 0; i < kOrder; ++i) {
+    double* li = &l[static_cast<size_t>(i) * kOrder];
+    for (int j = 0; j <= i; ++j) {
+      const double* lj = &l[static_cast<size_t>(j) * kOrder];
+      const double sum = a(i, j) + (i == j ? ridge : 0.0) - DotProduct(li, lj, j);
+      if (i == j) {
+        if (!(sum > 1e-9)) return false;
+        li[i] = std::sqrt(sum);
+        inverse[i] = 1.0 / li[i];
+      } else {
+        li[j] = sum * inverse[j];
+      }
+    }
+  }
+  std::array<double, kOrder> z;
+  for (int i = 0; i < kOrder; ++i) {
+    z[i] = (b[i] - DotProduct(&l[static_cast<size_t>(i) * kOrder], z.data(), i)) * inverse[i];
+  }
+  std::array<double, kOrder> solved;
+  for (int i = kOrder - 1; i >= 0; --i) {
+    double sum = z[i];
+    for (int k = i + 1; k < kOrder; ++k) sum -= l[static_cast<size_t>(k) * kOrder + i] * solved[k];
+    solved[i] = sum * inverse[i];
+  }
+  for (int i = 0; i < kOrder; ++i) {
+    if (!(solved[i] > -1e6 && solved[i] < 1e6)) return false;
+  }
+  w = solved;
+  return true;
+}
+
+// weights . x clamped to [-1024, 1024] (NaN to -1024); copies x to `remembered`.
+template <size_t kOrder>
+double LinearPrediction(const std::array<double, kOrder>& weights, const double* x,
+                        std::array<double, kOrder>& remembered) {
+  double sum = 0;
+  for (size_t i = 0; i < kOrder; ++i) {
+    remembered[i] = x[i];
+    sum += weights[i] * x[i];
+  }
+  if (!(sum > -1024.0)) return -1024.0;
+  return sum < 1024.0 ? sum : 1024.0;
+}
+
 // A least-squares linear predictor of `kOrder` inputs over all past samples with
 // exponential forgetting (the weight of a sample k steps back is lambda^k), ridge
 // regularised; the weights are re-solved (Cholesky) every `interval` samples.
@@ -82,15 +151,7 @@ class OlsPredictor {
 
   // Prediction from `x` (kOrder values of magnitude at most 512), clamped to
   // [-1024, 1024]; remembers `x`.
-  double Predict(const double* x) {
-    double sum = 0;
-    for (int i = 0; i < kOrder; ++i) {
-      x_[i] = x[i];
-      sum += weights_[i] * x[i];
-    }
-    if (!(sum > -1024.0)) return -1024.0;  // also NaN
-    return sum < 1024.0 ? sum : 1024.0;
-  }
+  double Predict(const double* x) { return LinearPrediction(weights_, x, x_); }
   // Learns `y`, the true value for the last Predict.
   void Update(double y) {
     const double keep = lambda_, take = 1.0 - lambda_;
@@ -102,7 +163,8 @@ class OlsPredictor {
     }
     if (++since_solve_ >= interval_) {
       since_solve_ = 0;
-      Solve();
+      SolveRidge<kOrder>([this](int i, int j) { return cov_[static_cast<size_t>(i) * kOrder + j]; },
+                         target_.data(), ridge_, weights_);
     }
   }
   void SetWeight(int i, double w) { weights_[i] = w; }
@@ -132,42 +194,6 @@ class OlsPredictor {
   }
 
  private:
-  // Solves (cov + ridge I) w = target; keeps the old weights if the matrix is not
-  // positive definite.
-  void Solve() {
-    std::array<double, kOrder * kOrder> l;
-    std::array<double, kOrder> inverse;  // 1 / l[i][i]
-    for (int i = 0; i < kOrder; ++i) {
-      for (int j = 0; j <= i; ++j) {
-        double sum = cov_[static_cast<size_t>(i) * kOrder + j] + (i == j ? ridge_ : 0.0);
-        for (int k = 0; k < j; ++k) sum -= l[static_cast<size_t>(i) * kOrder + k] * l[static_cast<size_t>(j) * kOrder + k];
-        if (i == j) {
-          if (!(sum > 1e-9)) return;
-          l[static_cast<size_t>(i) * kOrder + i] = std::sqrt(sum);
-          inverse[i] = 1.0 / l[static_cast<size_t>(i) * kOrder + i];
-        } else {
-          l[static_cast<size_t>(i) * kOrder + j] = sum * inverse[j];
-        }
-      }
-    }
-    std::array<double, kOrder> z;
-    for (int i = 0; i < kOrder; ++i) {
-      double sum = target_[i];
-      for (int k = 0; k < i; ++k) sum -= l[static_cast<size_t>(i) * kOrder + k] * z[k];
-      z[i] = sum * inverse[i];
-    }
-    std::array<double, kOrder> w;
-    for (int i = kOrder - 1; i >= 0; --i) {
-      double sum = z[i];
-      for (int k = i + 1; k < kOrder; ++k) sum -= l[static_cast<size_t>(k) * kOrder + i] * w[k];
-      w[i] = sum * inverse[i];
-    }
-    for (int i = 0; i < kOrder; ++i) {
-      if (!(w[i] > -1e6 && w[i] < 1e6)) return;
-    }
-    weights_ = w;
-  }
-
   double lambda_, ridge_;
   int interval_;
   std::array<double, kOrder> weights_{};
@@ -177,6 +203,119 @@ class OlsPredictor {
   std::array<double, kOrder * kOrder> cov_{};
   std::array<double, kOrder> target_{};
   int32_t since_solve_ = 0;
+};
+
+// Least squares as OlsPredictor for a series predicted from its own last kOrder
+// values, learning every value of the series in turn. The forgetting-weighted
+// covariance of lagged values is then a shifted copy of earlier ones (entry (i, j),
+// j >= i, is entry (0, j - i) of i steps back), so learning a value costs O(kOrder)
+// and only the re-solve costs O(kOrder^3).
+template <int kOrder>
+class SeriesOlsPredictor {
+ public:
+  SeriesOlsPredictor(double lambda, double ridge, int interval)
+      : lambda_(lambda), ridge_(ridge), interval_(interval) {}
+
+  // Prediction from `x`, the series' last kOrder values (most recent first, magnitude
+  // at most 512: the ones the learned values make), clamped to [-1024, 1024].
+  double Predict(const double* x) { return LinearPrediction(weights_, x, x_); }
+  // Learns `y`, the series' value after the last Predict's; re-solves the weights if
+  // `solve` and `interval` values have been learned since the last re-solve.
+  void Update(double y, bool solve) {
+    const double keep = lambda_, take = 1.0 - lambda_;
+    const double* last = Row(0);
+    newest_ = newest_ + 1 == kOrder + 1 ? 0 : newest_ + 1;
+    double* row = rows_[static_cast<size_t>(newest_)].data();
+    const double ty = take * y;
+    row[0] = keep * last[0] + ty * y;
+    for (int j = 1; j <= kOrder; ++j) row[j] = keep * last[j] + ty * x_[j - 1];
+    if (since_solve_ < interval_) ++since_solve_;
+    if (solve && since_solve_ >= interval_) {
+      since_solve_ = 0;
+      // Covariance (i, j), j <= i: row j + 1 back, lag i - j; target i: the newest row
+      // at lag i + 1.
+      SolveRidge<kOrder>([this](int i, int j) { return Row(j + 1)[i - j]; }, row + 1, ridge_, weights_);
+    }
+  }
+
+  template <typename Archive>
+  void Serialize(Archive& ar) {
+    ar.Bytes(weights_.data(), sizeof weights_);
+    ar.Bytes(x_.data(), sizeof x_);
+    ar.Bytes(rows_.data(), sizeof rows_);
+    ar.Pod(newest_);
+    ar.Pod(since_solve_);
+    if (Archive::kLoading) {
+      // Hostile values: anything not finite or out of range restarts the statistics.
+      bool sane = newest_ >= 0 && newest_ <= kOrder && since_solve_ >= 0 && since_solve_ <= interval_;
+      for (double v : weights_) sane = sane && v > -1e6 && v < 1e6;
+      for (double v : x_) sane = sane && v >= -1024 && v <= 1024;
+      for (const auto& r : rows_) {
+        for (double v : r) sane = sane && v > -1e12 && v < 1e12;
+      }
+      if (!sane) {
+        weights_.fill(0);
+        x_.fill(0);
+        for (auto& r : rows_) r.fill(0);
+        newest_ = 0;
+        since_solve_ = 0;
+      }
+    }
+  }
+
+ private:
+  // The row learned `back` values ago (0: the newest).
+  const double* Row(int back) const {
+    const int k = newest_ - back;
+    return rows_[static_cast<size_t>(k < 0 ? k + kOrder + 1 : k)].data();
+  }
+
+  double lambda_, ridge_;
+  int interval_;
+  std::array<double, kOrder> weights_{};
+  std::array<double, kOrder> x_{};
+  // Ring of the last kOrder + 1 rows: row t holds, at lag j, the forgetting-weighted
+  // mean of (value) x (value j before it) over the values up to the t-th learned.
+  std::array<std::array<double, kOrder + 1>, kOrder + 1> rows_{};
+  int32_t newest_ = 0;
+  int32_t since_solve_ = 0;
+};
+
+// A cascade stage: corrects a predictor by a normalised LMS of order 4 (step 2^-2,
+// weights from zero) that predicts the predictor's next error (true sample minus its
+// rounded value, clamped to [-255, 255]) from its last four errors.
+class CascadeStage {
+ public:
+  // The correction, in 1/16 units, to the predictor's value `rounded` (0..255) for the
+  // next sample; remembers `rounded` for Learn.
+  int Correction(int rounded) {
+    rounded_ = rounded;
+    prediction_ = lms_.Predict(errors_.data());
+    return prediction_;
+  }
+  // Learns the true sample (0..255) after Correction.
+  void Learn(int sample) {
+    const int error = std::clamp(sample - rounded_, -255, 255);
+    lms_.Update(error * 16 - prediction_, 2);
+    for (size_t i = errors_.size() - 1; i > 0; --i) errors_[i] = errors_[i - 1];
+    errors_[0] = error;
+  }
+
+  template <typename Archive>
+  void Serialize(Archive& ar) {
+    lms_.Serialize(ar);
+    ar.Bytes(errors_.data(), sizeof errors_);
+    if (Archive::kLoading) {
+      for (int32_t& e : errors_) e = std::clamp(e, -255, 255);
+    }
+  }
+
+ private:
+  LmsPredictor<4> lms_;
+  std::array<int32_t, 4> errors_{};  // most recent first
+  // Follow from the history: the last Correction's input and output.
+  int32_t prediction_ = 0;
+  int rounded_ = 128;
 };
 
 class SignalModel {
@@ -223,12 +362,15 @@ class SignalModel {
     ar.Bytes(spread_.data(), sizeof spread_);
     ar.Bytes(counts_.data(), sizeof counts_);
     image_lms_.Serialize(ar);
-    audio_lms_short_.Serialize(ar);
-    audio_lms_long_.Serialize(ar);
+    audio_lms_.Serialize(ar);
+    audio_ols4_.Serialize(ar);
+    audio_ols8_.Serialize(ar);
     audio_ols_.Serialize(ar);
     image_ols_.Serialize(ar);
-    cascade_.Serialize(ar);
-    ar.Bytes(ols_residuals_.data(), sizeof ols_residuals_);
+    audio_ols_slow_.Serialize(ar);
+    audio_ols32_.Serialize(ar);
+    audio_stack_.Serialize(ar);
+    for (CascadeStage& stage : cascade_) stage.Serialize(ar);
     ar.Bytes(blend_error_.data(), sizeof blend_error_);
     ar.Bytes(bias_.data(), sizeof bias_);
     ar.Bytes(bias_counts_.data(), sizeof bias_counts_);
@@ -271,28 +413,31 @@ class SignalModel {
   std::array<uint8_t, kPredictors> bucket_{};
   std::array<uint8_t, kPredictors> level_{};
   LmsPredictor<8> image_lms_;
-  LmsPredictor<8> audio_lms_short_;
-  LmsPredictor<24> audio_lms_long_;
+  LmsPredictor<8> audio_lms_;
   // The LMS predictions for the next byte, 1/16 units (image: relative to the left
   // pixel; audio: relative to 128).
-  int32_t image_lms_prediction_ = 0, audio_lms_short_prediction_ = 0, audio_lms_long_prediction_ = 0;
+  int32_t image_lms_prediction_ = 0, audio_lms_prediction_ = 0;
   // Least squares over 12 causal neighbours, relative to the left pixel
   // (image_ols_base_, the left pixel of the last prediction).
   static constexpr int kImageOlsOrder = 12;
   OlsPredictor<kImageOlsOrder> image_ols_{0.99, 0.5, 4};
   int image_ols_base_ = 128;
-  // Least squares over the last 16 audio samples (relative to 128).
-  OlsPredictor<16> audio_ols_{0.998, 0.5, 4};
-  // Cascade stage: predicts the least-squares predictor's next error (true sample
-  // minus its rounded prediction, clamped to [-255, 255]) from its last kCascadeOrder
-  // errors, most recent first (ols_residuals_); its prediction is in 1/16 units.
-  static constexpr int kCascadeOrder = 4;
-  LmsPredictor<kCascadeOrder> cascade_;
-  std::array<int32_t, kCascadeOrder> ols_residuals_{};
-  int32_t cascade_prediction_ = 0;
-  // The least-squares prediction for the next byte before the cascade's correction
-  // (0..255); it follows from the history.
-  int ols_value_ = 128;
+  // Least squares over the last 4, 8, 16 and 32 audio samples (relative to 128), with
+  // memories from about 20 samples (order 4: lambda = 0.95) to the whole chunk (the
+  // second of order 16: 0.9995): speech changes within a 2048-sample chunk; the short
+  // memories follow it, the long ones resolve its resonances. The re-solve intervals
+  // (samples) keep the cost of the high orders down.
+  SeriesOlsPredictor<4> audio_ols4_{0.95, 0.1, 2};
+  SeriesOlsPredictor<8> audio_ols8_{0.98, 0.1, 4};
+  SeriesOlsPredictor<16> audio_ols_{0.996, 0.1, 8};
+  SeriesOlsPredictor<16> audio_ols_slow_{0.9995, 0.1, 16};
+  SeriesOlsPredictor<32> audio_ols32_{0.992, 0.1, 16};
+  // Least squares over the values of the seven other audio predictors (a stack),
+  // relative to 128.
+  static constexpr int kStacked = 7;
+  OlsPredictor<kStacked> audio_stack_{0.99, 0.1, 4};
+  // Cascade stages on audio_ols_ ([0]) and on the stack ([1]).
+  std::array<CascadeStage, 2> cascade_;
   // Recent absolute errors of the image and of the audio blend, 1/256 units.
   std::array<int32_t, 2> blend_error_{};
   // Bias correction of the image [0] and the audio [1] blend: the mean signed error
@@ -304,10 +449,13 @@ class SignalModel {
   static constexpr int kBiasLimit = 30;
   std::array<std::array<int32_t, kBiasContexts>, 2> bias_{};
   std::array<std::array<uint8_t, kBiasContexts>, 2> bias_counts_{};
-  // For the next byte: each blend's bias context and uncorrected value (0..255); they
-  // follow from the history.
+  // For the next byte: each blend's bias context and uncorrected value (image: 0..255;
+  // audio: 0..1020, in 1/4 units); they follow from the history.
   std::array<uint8_t, 2> bias_ctx_{};
   std::array<int16_t, 2> raw_blend_{};
+  // For the next byte: each audio predictor's value in 1/4 units (0..1020), the centre
+  // of its distribution; predicted_ holds it rounded.
+  std::array<int16_t, kAudioPredictors> audio_quarter_{};
   // Mixers of the image and of the audio predictors, by the blend's error bucket and
   // the bit position.
   Mixer image_mixer_{kImagePredictors, kErrorBuckets * 8, 65536 / kImagePredictors};
