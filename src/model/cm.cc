@@ -847,23 +847,26 @@ class ContextMixingModel final : public Predictor {
     }
   }
 
-  // Whether the chunk's bytes so far (at most 16) are not ASCII text: one of them is
-  // outside printable ASCII, or there are at least 4, none of them a space, each
-  // within 2 of the one before and not all equal (as a sampled signal's are, and a
-  // text's seldom).
+  // Whether the chunk's bytes so far (at most 16) look like a sampled signal, not
+  // text nor random bytes: at least 2, each within kMaxStep of the one before, and if
+  // all are ASCII text, at least 4, none a space, each within 2 of the one before and
+  // not all equal (as a signal's are, and a text's seldom).
   bool StartLooksBinary() const {
-    bool smooth = pos_ >= 4, varies = false;
+    constexpr int kMaxStep = 24;
+    bool ascii = true, spaces = false, varies = false;
+    int max_step = 0;
     for (uint64_t i = 0; i < pos_; ++i) {
       const int byte = history_[i];
-      if (!IsAsciiText(byte)) return true;
-      if (byte == ' ' || byte == '\t' || byte == '\n' || byte == '\r') smooth = false;
+      ascii = ascii && IsAsciiText(byte);
+      spaces = spaces || byte == ' ' || byte == '\t' || byte == '\n' || byte == '\r';
       if (i > 0) {
         const int step = std::abs(byte - static_cast<int>(history_[i - 1]));
-        smooth = smooth && step <= 2;
+        max_step = std::max(max_step, step);
         varies = varies || step != 0;
       }
     }
-    return smooth && varies;
+    if (pos_ < 2 || max_step > kMaxStep) return false;
+    return !ascii || (pos_ >= 4 && !spaces && max_step <= 2 && varies);
   }
 
   // Rests the signal contexts and the signal model while the recent input looks like
