@@ -183,9 +183,6 @@ SignalModel::SignalModel() {
   image_lms_.SetWeight(0, 40960);
   image_lms_.SetWeight(1, -32768);
   image_lms_.SetWeight(2, 16384);
-  // Audio LMS: a damped linear extrapolation.
-  audio_lms_.SetWeight(0, 91750);
-  audio_lms_.SetWeight(1, -32768);
   PredictImage();
   PredictAudio();
 }
@@ -263,7 +260,6 @@ void SignalModel::Learn(uint8_t byte, size_t at) {
   }
   const int w = Back(1) < 0 ? 128 : Back(1);
   image_lms_.Update((static_cast<int>(byte) - w) * 16 - image_lms_prediction_, 2);
-  audio_lms_.Update((static_cast<int>(byte) - 128) * 16 - audio_lms_prediction_, 3);
   constexpr int kImageBlend = kImagePredictors - 1, kAudioBlend = kPredictors - 1;
   for (int i = 0; i < 2; ++i) {
     const int error = errors_[i == 0 ? kImageBlend : kAudioBlend][at];
@@ -279,6 +275,7 @@ void SignalModel::Learn(uint8_t byte, size_t at) {
   const bool solve = pos_ < 64 || blend_error_[1] < blend_error_[0];
   audio_ols4_.Update(sample, solve);
   audio_ols8_.Update(sample, solve);
+  audio_ols12_.Update(sample, solve);
   audio_ols_.Update(sample, solve);
   audio_ols_slow_.Update(sample, solve);
   audio_ols32_.Update(sample, solve);
@@ -369,22 +366,16 @@ void SignalModel::PredictImage() {
 }
 
 void SignalModel::PredictAudio() {
-  std::array<int32_t, 8> x{};
   std::array<double, 32> in{};
-  for (int i = 0; i < 32; ++i) {
-    const int sample = Back(i + 1) < 0 ? 0 : Back(i + 1) - 128;
-    if (i < 8) x[i] = sample;
-    in[i] = static_cast<double>(sample);
-  }
-  const int c1 = x[0] + 128, c2 = x[1] + 128, c3 = x[2] + 128;
+  for (int i = 0; i < 32; ++i) in[i] = Back(i + 1) < 0 ? 0.0 : static_cast<double>(Back(i + 1) - 128);
+  const int c1 = Back(1) < 0 ? 128 : Back(1), c2 = Back(2) < 0 ? 128 : Back(2), c3 = Back(3) < 0 ? 128 : Back(3);
   // Values in 1/4 units (the sample 128 is 512).
   std::array<int, kAudioPredictors> q{};
   q[0] = QuarterOf(audio_ols4_.Predict(in.data()));
   q[1] = 4 * Clamp255(2 * c1 - c2);
   q[2] = QuarterOf(audio_ols8_.Predict(in.data()));
   q[3] = QuarterOf(audio_ols32_.Predict(in.data()));
-  audio_lms_prediction_ = audio_lms_.Predict(x.data());
-  q[4] = std::clamp(512 + ((audio_lms_prediction_ + 2) >> 2), 0, 1020);
+  q[4] = QuarterOf(audio_ols12_.Predict(in.data()));
   q[5] = QuarterOf(audio_ols_slow_.Predict(in.data()));
   {
     const double ols = audio_ols_.Predict(in.data());

@@ -362,9 +362,9 @@ class SignalModel {
     ar.Bytes(spread_.data(), sizeof spread_);
     ar.Bytes(counts_.data(), sizeof counts_);
     image_lms_.Serialize(ar);
-    audio_lms_.Serialize(ar);
     audio_ols4_.Serialize(ar);
     audio_ols8_.Serialize(ar);
+    audio_ols12_.Serialize(ar);
     audio_ols_.Serialize(ar);
     image_ols_.Serialize(ar);
     audio_ols_slow_.Serialize(ar);
@@ -413,22 +413,21 @@ class SignalModel {
   std::array<uint8_t, kPredictors> bucket_{};
   std::array<uint8_t, kPredictors> level_{};
   LmsPredictor<8> image_lms_;
-  LmsPredictor<8> audio_lms_;
-  // The LMS predictions for the next byte, 1/16 units (image: relative to the left
-  // pixel; audio: relative to 128).
-  int32_t image_lms_prediction_ = 0, audio_lms_prediction_ = 0;
+  // The LMS prediction for the next byte, 1/16 units relative to the left pixel.
+  int32_t image_lms_prediction_ = 0;
   // Least squares over 12 causal neighbours, relative to the left pixel
   // (image_ols_base_, the left pixel of the last prediction).
   static constexpr int kImageOlsOrder = 12;
   OlsPredictor<kImageOlsOrder> image_ols_{0.99, 0.5, 4};
   int image_ols_base_ = 128;
-  // Least squares over the last 4, 8, 16 and 32 audio samples (relative to 128), with
-  // memories from about 20 samples (order 4: lambda = 0.95) to the whole chunk (the
-  // second of order 16: 0.9995): speech changes within a 2048-sample chunk; the short
-  // memories follow it, the long ones resolve its resonances. The re-solve intervals
-  // (samples) keep the cost of the high orders down.
+  // Least squares over the last 4, 8, 12, 16 and 32 audio samples (relative to 128),
+  // with memories from about 17 samples (order 12: lambda = 0.94) to the whole chunk
+  // (the second of order 16: 0.9995): speech changes within a 2048-sample chunk; the
+  // short memories follow it, the long ones resolve its resonances. The re-solve
+  // intervals (samples) keep the cost of the high orders down.
   SeriesOlsPredictor<4> audio_ols4_{0.95, 0.1, 2};
   SeriesOlsPredictor<8> audio_ols8_{0.98, 0.1, 4};
+  SeriesOlsPredictor<12> audio_ols12_{0.94, 0.1, 4};
   SeriesOlsPredictor<16> audio_ols_{0.996, 0.1, 8};
   SeriesOlsPredictor<16> audio_ols_slow_{0.9995, 0.1, 16};
   SeriesOlsPredictor<32> audio_ols32_{0.992, 0.1, 16};
