@@ -2,12 +2,13 @@
 // (one byte per pixel in rows of a known stride) and 8-bit audio (one unsigned byte per
 // sample). Each predictor guesses the next byte's value; with a spread learned from its
 // past errors (per local-activity bucket) the guess becomes a two-sided geometric
-// distribution over 0..255, and from it the probability of each next bit given the
+// distribution over 0..255 (centred, for audio, on the guess in 1/4 units), and from it the probability of each next bit given the
 // bits of the byte seen so far. Those probabilities, stretched, are mixer inputs.
 // The two blends of predictors are corrected by their learned mean signed error in a
 // small context before their distributions are built.
 //
-// Integer arithmetic throughout. The spreads start at values that fit natural images
+// Integer arithmetic throughout, but for the least-squares predictors (doubles in a
+// fixed order of operations). The spreads start at values that fit natural images
 // and speech, so the inputs are useful from the first bytes of a chunk.
 #pragma once
 
