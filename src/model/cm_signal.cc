@@ -10,13 +10,12 @@ namespace lmzip::cm {
 namespace {
 
 // Two-sided geometric distributions P(v) ~ theta^|v - mu| at 64 spreads. Level l has
-// 1 - theta = 0.95 * 0.92^l (in 2^30 units); weight[l][k] = theta^k and
-// sum[l][n] = weight[l][0] + ... + weight[l][n - 1], both in 2^30 units;
+// 1 - theta = 0.95 * 0.92^l (in 2^30 units); sum[l][n] = theta^0 + ... + theta^(n - 1)
+// in 2^30 units;
 // spread[l] = 2 theta / (1 - theta^2), the mean absolute deviation, in 1/64 units.
 // power[l][f] = theta^(f/4) for f = 0..4, in 2^30 units (centres between integers).
 struct GeometricTables {
   static constexpr int kLevels = 64;
-  std::array<std::array<uint32_t, 257>, kLevels> weight;
   std::array<std::array<uint64_t, 258>, kLevels> sum;
   std::array<int32_t, kLevels> spread;
   std::array<std::array<uint64_t, 5>, kLevels> power;
@@ -46,7 +45,6 @@ constexpr GeometricTables BuildGeometric() {
     uint64_t w = kOne;
     t.sum[l][0] = 0;
     for (int k = 0; k <= 256; ++k) {
-      t.weight[l][k] = static_cast<uint32_t>(w);
       t.sum[l][k + 1] = t.sum[l][k] + w;
       w = (w * theta + kOne / 2) >> 30;
     }
@@ -88,36 +86,6 @@ int Clamp255(int v) { return v < 0 ? 0 : (v > 255 ? 255 : v); }
 
 // 0, 1 or 2 as `d` is negative, zero or positive.
 int Sign3(int d) { return d < 0 ? 0 : (d > 0 ? 2 : 1); }
-
-// P(next bit = 1) in 12 bits, for value `mu` with spread `level`, given the bits of
-// the byte so far (`c0` with a leading 1, `bit_pos` of them).
-int BitProbability(int mu, int level, int c0, int bit_pos) {
-  const auto& w = kGeometric.weight[level];
-  const auto& s = kGeometric.sum[level];
-  const int width = 256 >> bit_pos;
-  const int half = width >> 1;
-  const int lo = (c0 - (1 << bit_pos)) << (8 - bit_pos);
-  const int mid = lo + half;
-  const int hi = lo + width - 1;
-  uint64_t m0, m1;  // masses of the lower and upper halves, relative
-  if (mu < lo) {
-    m0 = s[half];
-    m1 = s[width] - s[half];
-  } else if (mu > hi) {
-    m1 = s[half];
-    m0 = s[width] - s[half];
-  } else if (mu < mid) {
-    m0 = s[mid - mu] + s[mu - lo + 1] - kOne;
-    m1 = ((w[mid - mu] >> 6) * (s[half] >> 6)) >> 18;
-  } else {
-    m1 = s[hi - mu + 1] + s[mu - mid + 1] - kOne;
-    m0 = ((w[mu - mid + 1] >> 6) * (s[half] >> 6)) >> 18;
-  }
-  const uint64_t total = m0 + m1;
-  if (total == 0) return 2048;
-  const int p = static_cast<int>((m1 * 4096 + total / 2) / total);
-  return std::clamp(p, 1, 4095);
-}
 
 // P(next bit = 1) in 12 bits for a distribution P(v) ~ theta^|v - centre| over 0..255
 // with `centre` in 1/4 units (0..1020) and spread `level`, given the bits of the byte
@@ -163,9 +131,6 @@ int WeightedBlend(const int* v, const int* le, int n) {
   return static_cast<int>((num + den / 2) / den);
 }
 
-// The blend of values 0..255.
-int Blend(const int* v, const int* le, int n) { return Clamp255(WeightedBlend(v, le, n)); }
-
 // The blend of values in 1/4 units (0..1020).
 int BlendQuarters(const int* q, const int* le, int n) { return std::clamp(WeightedBlend(q, le, n), 0, 1020); }
 
@@ -189,7 +154,7 @@ SignalModel::SignalModel() {
 
 void SignalModel::Predict(int c0, int bit_pos, int16_t* x) {
   for (int k = 0; k < kImagePredictors; ++k) {
-    image_x_[static_cast<size_t>(k)] = Stretch(BitProbability(predicted_[k], level_[k], c0, bit_pos));
+    image_x_[static_cast<size_t>(k)] = Stretch(BitProbabilityQuarter(image_quarter_[k], level_[k], c0, bit_pos));
   }
   for (int k = kImagePredictors; k < kPredictors; ++k) {
     audio_x_[static_cast<size_t>(k - kImagePredictors)] =
@@ -254,19 +219,18 @@ void SignalModel::Learn(uint8_t byte, size_t at) {
   for (int i = 0; i < 2; ++i) {
     uint8_t& m = bias_counts_[i][bias_ctx_[i]];
     int32_t& bias = bias_[i][bias_ctx_[i]];
-    const int error = i == 0 ? (static_cast<int>(byte) - raw_blend_[i]) * 64 : (static_cast<int>(byte) * 4 - raw_blend_[i]) * 16;
+    const int error = (static_cast<int>(byte) * 4 - raw_blend_[i]) * 16;
     bias += (error - bias) / (m + 2);
     if (m < kBiasLimit) ++m;
   }
-  const int w = Back(1) < 0 ? 128 : Back(1);
-  image_lms_.Update((static_cast<int>(byte) - w) * 16 - image_lms_prediction_, 2);
+  image_lms_.Update((static_cast<int>(byte) - image_base_) * 16 - image_lms_prediction_, 2);
   constexpr int kImageBlend = kImagePredictors - 1, kAudioBlend = kPredictors - 1;
   for (int i = 0; i < 2; ++i) {
     const int error = errors_[i == 0 ? kImageBlend : kAudioBlend][at];
     blend_error_[i] += (error * 256 - blend_error_[i]) >> 4;
   }
   if (pos_ < 64 || blend_error_[0] <= blend_error_[1]) {
-    image_ols_.Update(static_cast<double>(static_cast<int>(byte) - image_ols_base_));
+    image_ols_.Update(static_cast<double>(static_cast<int>(byte) - image_base_));
   }
   // The least-squares statistics learn every sample (O(order) each); the weights,
   // the costliest part, are re-solved over a chunk's first bytes and then only while
@@ -281,13 +245,6 @@ void SignalModel::Learn(uint8_t byte, size_t at) {
   audio_ols32_.Update(sample, solve);
   if (solve) audio_stack_.Update(sample);
   for (CascadeStage& stage : cascade_) stage.Learn(byte);
-}
-
-int SignalModel::CorrectBias(int which, int value, int context) {
-  raw_blend_[which] = static_cast<int16_t>(value);
-  bias_ctx_[which] = static_cast<uint8_t>(context);
-  if (bias_counts_[which][context] < 2) return value;
-  return Clamp255(value + ((bias_[which][context] + 32) >> 6));
 }
 
 void SignalModel::PredictImage() {
@@ -309,20 +266,22 @@ void SignalModel::PredictImage() {
   const int nn = has_two ? Back(2 * s) : n;
   const int nne = has_two && column + 1 < s ? Back(2 * s - 1) : nn;
 
-  std::array<int, kImagePredictors> v{};
-  v[0] = w;
-  v[1] = n;
-  v[2] = Clamp255(w + n - nw);
-  v[3] = nw >= std::max(w, n) ? std::min(w, n) : (nw <= std::min(w, n) ? std::max(w, n) : w + n - nw);
-  v[4] = (w + ne + 1) >> 1;
-  v[5] = (w + n + 1) >> 1;
-  v[6] = Clamp255(n + ne - nne);
-  v[7] = Clamp255(w + ne - n);
-  v[8] = Clamp255(2 * n - nn);
-  v[9] = Clamp255(2 * w - ww);
+  // Each predictor's value in 1/4 units (0..1020), the centre of its distribution.
+  std::array<int, kImagePredictors> q{};
+  q[0] = 4 * w;
+  q[1] = 4 * n;
+  q[2] = 4 * Clamp255(w + n - nw);
+  q[3] = 4 * (nw >= std::max(w, n) ? std::min(w, n) : (nw <= std::min(w, n) ? std::max(w, n) : w + n - nw));
+  q[4] = 2 * (w + ne);
+  q[5] = 2 * (w + n);
+  q[6] = 4 * Clamp255(n + ne - nne);
+  q[7] = 4 * Clamp255(w + ne - n);
+  q[8] = 4 * Clamp255(2 * n - nn);
+  q[9] = 4 * Clamp255(2 * w - ww);
   const std::array<int32_t, 8> lms_in = {n - w, nw - w, ne - w, ww - w, nn - w, nne - w, nww - w, nee - w};
   image_lms_prediction_ = image_lms_.Predict(lms_in.data());
-  v[10] = Clamp255(w + ((image_lms_prediction_ + 8) >> 4));
+  image_base_ = w;
+  q[10] = std::clamp(4 * w + ((image_lms_prediction_ + 2) >> 2), 0, 1020);
   {
     const bool has_three = Back(3 * s) >= 0;
     const int nnn = has_three ? Back(3 * s) : nn;
@@ -332,13 +291,13 @@ void SignalModel::PredictImage() {
     const std::array<int, kImageOlsOrder> in = {n, nw, ne, ww, nn, nne, nww, nee, nnw, www, nnn, nnee};
     std::array<double, kImageOlsOrder> x;
     for (int i = 0; i < kImageOlsOrder; ++i) x[i] = static_cast<double>(in[i] - w);
-    image_ols_base_ = w;
-    v[11] = Clamp255(w + static_cast<int>(std::floor(image_ols_.Predict(x.data()) + 0.5)));
+    // QuarterOf centres on 128.
+    q[11] = std::clamp(QuarterOf(image_ols_.Predict(x.data())) + 4 * (w - 128), 0, 1020);
   }
   {
     const int g = w + n - nw;
     const int dw = std::abs(g - w), dn = std::abs(g - n), dnw = std::abs(g - nw);
-    v[12] = dw <= dn && dw <= dnw ? w : (dn <= dnw ? n : nw);
+    q[12] = 4 * (dw <= dn && dw <= dnw ? w : (dn <= dnw ? n : nw));
   }
   // Local error of each predictor: its errors at the left, above, above-left and
   // above-right pixels.
@@ -354,12 +313,19 @@ void SignalModel::PredictImage() {
       le[k] = 2 * ErrorBack(k, 1) + ErrorBack(k, 2);
     }
   }
-  constexpr int kBlend = kImagePredictors - 1;
-  v[kBlend] = Blend(v.data(), le.data(), kBlend);
-  const int texture = (Sign3(w - nw) * 3 + Sign3(n - nw)) * 3 + Sign3(ne - n);
-  v[kBlend] = CorrectBias(0, v[kBlend], std::min(BucketOf(le[kBlend]) / 3, 3) * 27 + texture);
+  {
+    // The blend, corrected by its learned bias (1/64 units).
+    constexpr int kBlend = kImagePredictors - 1;
+    const int raw = BlendQuarters(q.data(), le.data(), kBlend);
+    const int texture = (Sign3(w - nw) * 3 + Sign3(n - nw)) * 3 + Sign3(ne - n);
+    const int context = std::min(BucketOf(le[kBlend]) / 3, 3) * 27 + texture;
+    raw_blend_[0] = static_cast<int16_t>(raw);
+    bias_ctx_[0] = static_cast<uint8_t>(context);
+    q[kBlend] = bias_counts_[0][context] < 2 ? raw : std::clamp(raw + ((bias_[0][context] + 8) >> 4), 0, 1020);
+  }
   for (int k = 0; k < kImagePredictors; ++k) {
-    predicted_[k] = static_cast<int16_t>(v[k]);
+    image_quarter_[k] = static_cast<int16_t>(q[k]);
+    predicted_[k] = static_cast<int16_t>((q[k] + 2) >> 2);
     bucket_[k] = static_cast<uint8_t>(BucketOf(le[k]));
     level_[k] = static_cast<uint8_t>(LevelOf(spread_[k][bucket_[k]]));
   }

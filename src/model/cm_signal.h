@@ -2,8 +2,9 @@
 // (one byte per pixel in rows of a known stride) and 8-bit audio (one unsigned byte per
 // sample). Each predictor guesses the next byte's value; with a spread learned from its
 // past errors (per local-activity bucket) the guess becomes a two-sided geometric
-// distribution over 0..255 (centred, for audio, on the guess in 1/4 units), and from it the probability of each next bit given the
-// bits of the byte seen so far. Those probabilities, stretched, are mixer inputs.
+// distribution over 0..255 centred on the guess in 1/4 units, and from it the
+// probability of each next bit given the bits of the byte seen so far. Those
+// probabilities, stretched, are mixer inputs.
 // The two blends of predictors are corrected by their learned mean signed error in a
 // small context before their distributions are built.
 //
@@ -397,7 +398,6 @@ class SignalModel {
   void PredictAudio();
   // `value` (0..255), the blend `which` (0 image, 1 audio) predicts, corrected by its
   // learned bias in `context` (below kBiasContexts); remembers both for Learn.
-  int CorrectBias(int which, int value, int context);
   void Sanitize();
 
   std::array<uint8_t, kHistory> history_{};
@@ -417,10 +417,10 @@ class SignalModel {
   // The LMS prediction for the next byte, 1/16 units relative to the left pixel.
   int32_t image_lms_prediction_ = 0;
   // Least squares over 12 causal neighbours, relative to the left pixel
-  // (image_ols_base_, the left pixel of the last prediction).
+  // (image_base_, the left pixel of the last prediction; the LMS's base too).
   static constexpr int kImageOlsOrder = 12;
   OlsPredictor<kImageOlsOrder> image_ols_{0.99, 0.5, 4};
-  int image_ols_base_ = 128;
+  int image_base_ = 128;
   // Least squares over the last 4, 8, 12, 16 and 32 audio samples (relative to 128),
   // with memories from about 17 samples (order 12: lambda = 0.94) to the whole chunk
   // (the second of order 16: 0.9995): speech changes within a 2048-sample chunk; the
@@ -456,6 +456,7 @@ class SignalModel {
   // For the next byte: each audio predictor's value in 1/4 units (0..1020), the centre
   // of its distribution; predicted_ holds it rounded.
   std::array<int16_t, kAudioPredictors> audio_quarter_{};
+  std::array<int16_t, kImagePredictors> image_quarter_{};
   // Mixers of the image and of the audio predictors, by the blend's error bucket and
   // the bit position.
   Mixer image_mixer_{kImagePredictors, kErrorBuckets * 8, 65536 / kImagePredictors};
