@@ -231,6 +231,7 @@ void SignalModel::Learn(uint8_t byte, size_t at) {
   }
   if (pos_ < 64 || blend_error_[0] <= blend_error_[1]) {
     image_ols_.Update(static_cast<double>(static_cast<int>(byte) - image_base_));
+    image_wide_ols_.Update(static_cast<double>(static_cast<int>(byte) - image_base_));
   }
   // The least-squares statistics learn every sample (O(order) each); the weights,
   // the costliest part, are re-solved over a chunk's first bytes and then only while
@@ -293,11 +294,24 @@ void SignalModel::PredictImage() {
     for (int i = 0; i < kImageOlsOrder; ++i) x[i] = static_cast<double>(in[i] - w);
     // QuarterOf centres on 128.
     q[11] = std::clamp(QuarterOf(image_ols_.Predict(x.data())) + 4 * (w - 128), 0, 1020);
+    const int nnww = has_two && column >= 2 ? Back(2 * s + 2) : nnw;
+    const int neee = has_above && column + 3 < s ? Back(s - 3) : nee;
+    const int nwww = has_above && column >= 3 ? Back(s + 3) : nww;
+    const int nnnw = has_three && column >= 1 ? Back(3 * s + 1) : nnn;
+    const int nnne = has_three && column + 1 < s ? Back(3 * s - 1) : nnn;
+    const int nneee = has_two && column + 3 < s ? Back(2 * s - 3) : nnee;
+    const int nnwww = has_two && column >= 3 ? Back(2 * s + 3) : nnww;
+    const int wwww = column >= 4 ? Back(4) : www;
+    const std::array<int, kImageWideOrder - kImageOlsOrder> more = {nnww, neee, nwww, nnnw, nnne, nneee, nnwww, wwww};
+    std::array<double, kImageWideOrder> xw;
+    for (int i = 0; i < kImageOlsOrder; ++i) xw[i] = x[i];
+    for (int i = kImageOlsOrder; i < kImageWideOrder; ++i) xw[i] = static_cast<double>(more[i - kImageOlsOrder] - w);
+    q[12] = std::clamp(QuarterOf(image_wide_ols_.Predict(xw.data())) + 4 * (w - 128), 0, 1020);
   }
   {
     const int g = w + n - nw;
     const int dw = std::abs(g - w), dn = std::abs(g - n), dnw = std::abs(g - nw);
-    q[12] = 4 * (dw <= dn && dw <= dnw ? w : (dn <= dnw ? n : nw));
+    q[13] = 4 * (dw <= dn && dw <= dnw ? w : (dn <= dnw ? n : nw));
   }
   // Local error of each predictor: its errors at the left, above, above-left and
   // above-right pixels.

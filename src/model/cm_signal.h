@@ -322,7 +322,7 @@ class CascadeStage {
 
 class SignalModel {
  public:
-  static constexpr int kImagePredictors = 14;
+  static constexpr int kImagePredictors = 15;
   static constexpr int kAudioPredictors = 8;
   static constexpr int kPredictors = kImagePredictors + kAudioPredictors;
   // One input per predictor, then the image and the audio predictors mixed.
@@ -369,6 +369,7 @@ class SignalModel {
     audio_ols12_.Serialize(ar);
     audio_ols_.Serialize(ar);
     image_ols_.Serialize(ar);
+    image_wide_ols_.Serialize(ar);
     audio_ols_slow_.Serialize(ar);
     audio_ols32_.Serialize(ar);
     audio_stack_.Serialize(ar);
@@ -420,6 +421,10 @@ class SignalModel {
   // (image_base_, the left pixel of the last prediction; the LMS's base too).
   static constexpr int kImageOlsOrder = 12;
   OlsPredictor<kImageOlsOrder> image_ols_{0.99, 0.5, 4};
+  // Least squares over those and 8 more neighbours (NNWW, NEEE, NWWW, NNNW, NNNE,
+  // NNEEE, NNWWW, WWWW), in the same units.
+  static constexpr int kImageWideOrder = 20;
+  OlsPredictor<kImageWideOrder> image_wide_ols_{0.99, 0.5, 8};
   int image_base_ = 128;
   // Least squares over the last 4, 8, 12, 16 and 32 audio samples (relative to 128),
   // with memories from about 17 samples (order 12: lambda = 0.94) to the whole chunk
