@@ -100,6 +100,36 @@ TEST(ContextMixingTest, MixerKernelsAgreeWithTheScalarReference) {
   }
 }
 
+TEST(ContextMixingTest, ManyRowMixerKernelsAgreeWithTheScalarReference) {
+  if (!cm::HaveAvx2()) GTEST_SKIP() << "no AVX2 on this CPU";
+  std::mt19937 rng(9);
+  for (int round = 0; round < 100; ++round) {
+    const int n = 16 * (1 + round % 4);
+    const int sets = 1 + round % 5;
+    std::vector<int16_t> x(n);
+    std::vector<std::vector<int16_t>> w_avx(sets, std::vector<int16_t>(n));
+    std::vector<int> err(sets);
+    for (int i = 0; i < n; ++i) x[i] = static_cast<int16_t>(static_cast<int>(rng() % 4095) - 2047);
+    for (int s = 0; s < sets; ++s) {
+      for (int16_t& w : w_avx[s]) w = static_cast<int16_t>(rng());
+      err[s] = static_cast<int>(rng() % 65535) - 32767;
+    }
+    std::vector<std::vector<int16_t>> w_scalar = w_avx;
+    std::vector<int16_t*> rows_avx(sets), rows_scalar(sets);
+    for (int s = 0; s < sets; ++s) {
+      rows_avx[s] = w_avx[s].data();
+      rows_scalar[s] = w_scalar[s].data();
+    }
+    std::vector<int32_t> dots_avx(sets), dots_scalar(sets);
+    cm::DotProducts16Avx2(x.data(), rows_avx.data(), sets, n, dots_avx.data());
+    cm::DotProducts16Scalar(x.data(), rows_scalar.data(), sets, n, dots_scalar.data());
+    ASSERT_EQ(dots_avx, dots_scalar);
+    cm::TrainWeightsMany16Avx2(x.data(), rows_avx.data(), sets, n, err.data());
+    cm::TrainWeightsMany16Scalar(x.data(), rows_scalar.data(), sets, n, err.data());
+    ASSERT_EQ(w_avx, w_scalar);
+  }
+}
+
 TEST(ContextMixingTest, InlineMixerKernelsAgreeWithTheScalarReference) {
   std::mt19937 rng(8);
   for (int round = 0; round < 500; ++round) {

@@ -230,6 +230,14 @@ uint64_t NextClassHash(uint64_t class_hash, int byte) {
   return (class_hash << 3 | static_cast<uint64_t>(ByteClass(byte))) & 0xffffff;
 }
 
+// The nesting (bracket depth 0..15, plus 16 inside double quotes) after `byte`.
+uint64_t NextNesting(uint64_t nesting, int byte) {
+  if (byte == '(' || byte == '[') nesting = (nesting & 16) | ((nesting + 1) & 15);
+  if ((byte == ')' || byte == ']') && (nesting & 15) != 0) --nesting;
+  if (byte == '"') nesting ^= 16;
+  return nesting;
+}
+
 // The hashes of the current word and the two before it (case folded), after `byte`.
 void AdvanceWords(int byte, uint64_t* w0, uint64_t* w1, uint64_t* w2) {
   if (IsWordByte(byte)) {
@@ -249,6 +257,7 @@ constexpr int kMaxContexts = 28;
 // The run table has one 4-byte entry per 16 bytes of slot table.
 constexpr int kRunTableShift = 4;
 constexpr int kSharedInputs = MatchModel::kInputs + 2;
+constexpr int kWeightSets = 5;  // first-layer weight sets with many_selectors
 constexpr int kMaxInputs = cm::PaddedInputs16(4 * kMaxContexts + kSharedInputs + cm::SignalModel::kInputs);
 
 class ContextMixingModel final : public Predictor {
@@ -291,7 +300,7 @@ class ContextMixingModel final : public Predictor {
     // confident vote of agreeing inputs.
     const int init = 2 * Mixer16::kOne / (num_inputs_ - cm::SignalModel::kInputs);
     if (config_.many_selectors) {
-      selectors_ = 5;
+      selectors_ = kWeightSets;
       layer1_.emplace_back(num_inputs_, 16 * 8, init);   // match length x bit position
       layer1_.emplace_back(num_inputs_, 256, init);      // bits of the current byte
       layer1_.emplace_back(num_inputs_, 256 * 8, init);  // previous byte x bit position
@@ -418,6 +427,7 @@ class ContextMixingModel final : public Predictor {
   Status Load(std::span<const uint8_t> state) {
     cm::StateReader r(state);
     Serialize(r);
+    next_known_ = false;
     if (r.ok() && !r.at_end()) r.Fail("state has trailing bytes");
     if (!r.ok()) return Status::Corruption("context-mixing state: " + r.error());
     NewByte();
@@ -469,8 +479,6 @@ class ContextMixingModel final : public Predictor {
     if (selectors_ == 1) {
       st = layer1_[0].Mix(x, match_bucket * 256 + c0_, active);
     } else {
-      layer1_out_[0] = layer1_[0].Mix(x, match_bucket * 8 + bit_pos_, active);
-      layer1_out_[1] = layer1_[1].Mix(x, c0_, active);
       // On images and audio the previous byte's high bits and the better signal
       // blend's error bucket choose two of the weight sets in place of the previous
       // byte and the word: a chunk is too short to train 2048 sets, and words mean
@@ -479,9 +487,20 @@ class ContextMixingModel final : public Predictor {
       const int by_byte = signal ? (c1_ >> 4) * 8 + bit_pos_ : c1_ * 8 + bit_pos_;
       const int by_word = signal ? signal_.BetterBlendBucket() * 8 + bit_pos_
                                  : (word_length_ * 8 + static_cast<int>(class_hash_ >> 3 & 7)) * 8 + bit_pos_;
-      layer1_out_[2] = layer1_[2].Mix(x, by_byte, active);
-      layer1_out_[3] = layer1_[3].Mix(x, known_ * 4 + (bit_pos_ >> 1), active);
-      layer1_out_[4] = layer1_[4].Mix(x, by_word, active);
+      const int selected[kWeightSets] = {match_bucket * 8 + bit_pos_, c0_, by_byte, known_ * 4 + (bit_pos_ >> 1),
+                                         by_word};
+      int16_t* rows[kWeightSets];
+      for (int s = 0; s < kWeightSets; ++s) rows[s] = layer1_[s].Select(selected[s], active);
+      const int lanes = layer1_[0].lanes();
+      if (lanes % 16 == 0) {
+        int32_t dots[kWeightSets];
+        cm::DotProducts16(x, rows, kWeightSets, lanes, dots);
+        for (int s = 0; s < kWeightSets; ++s) layer1_out_[s] = layer1_[s].Finish(dots[s]);
+      } else {
+        for (int s = 0; s < kWeightSets; ++s) {
+          layer1_out_[s] = layer1_[s].Finish(cm::MixerKernels16::Dot(x, rows[s], lanes));
+        }
+      }
       st = layer2_.Mix(layer1_out_.data(), c0_ | static_cast<int>(class_hash_ & 7) << 8);
     }
     mixer_st_ = st;
@@ -524,9 +543,11 @@ class ContextMixingModel final : public Predictor {
     const uint8_t* deterministic = deterministic_.data();
     const uint32_t* maps = state_maps_.data();
     const int node = NibbleNode();
-    const int shift = 8 - bit_pos_;
+    const int n = active_contexts_;
+    alignas(16) int16_t votes[kMaxContexts + 7];
+    if constexpr (kRuns) RunVotes(n, votes);
     int known = 0;
-    for (int i = 0; i < active_contexts_; ++i, maps += 256, x += 3) {
+    for (int i = 0; i < n; ++i, maps += 256, x += 3) {
       uint8_t* slot = slot_base_[i] + node;
       slot_[i] = slot;
       const uint8_t state = *slot;
@@ -535,15 +556,33 @@ class ContextMixingModel final : public Predictor {
       x[0] = static_cast<int16_t>(st);
       x[1] = static_cast<int16_t>(deterministic[state] ? st : 0);
       if constexpr (kRuns) {
-        const int run = run_expected_[i];
-        const int vote = ((run >> (shift - 1)) & 1) ? run_vote_[i] : -run_vote_[i];
-        x[2] = static_cast<int16_t>(run != 0 && (run >> shift) == c0_ ? vote : 0);
+        x[2] = votes[i];
       } else {
         x[2] = static_cast<int16_t>(state == 0 ? 0 : (p - 2048) >> 1);
       }
       known += state != 0;
     }
     return known;
+  }
+
+  // Into votes[0..n) (and up to 7 more), each context's run vote for this bit: for
+  // its run's next bit, while the byte so far agrees with the run's byte, else 0.
+  void RunVotes(int n, int16_t* votes) const {
+    const __m128i c0 = _mm_set1_epi16(static_cast<int16_t>(c0_));
+    const __m128i one = _mm_set1_epi16(1);
+    // The run's bits so far (with the leading 1) and its next bit.
+    const __m128i prefix_shift = _mm_cvtsi32_si128(8 - bit_pos_);
+    const __m128i next_shift = _mm_cvtsi32_si128(7 - bit_pos_);
+    for (int i = 0; i < n; i += 8) {
+      const __m128i run = _mm_load_si128(reinterpret_cast<const __m128i*>(&run_expected_[i]));
+      const __m128i vote = _mm_load_si128(reinterpret_cast<const __m128i*>(&run_vote_[i]));
+      // With no run (0), the prefix 0 never equals c0 >= 1.
+      const __m128i agree = _mm_cmpeq_epi16(_mm_srl_epi16(run, prefix_shift), c0);
+      const __m128i zero_next = _mm_cmpeq_epi16(_mm_and_si128(_mm_srl_epi16(run, next_shift), one),
+                                                _mm_setzero_si128());
+      const __m128i signed_vote = _mm_sub_epi16(_mm_xor_si128(vote, zero_next), zero_next);
+      _mm_store_si128(reinterpret_cast<__m128i*>(votes + i), _mm_and_si128(signed_vote, agree));
+    }
   }
 
   void UpdateBit(int bit) override {
@@ -572,7 +611,18 @@ class ContextMixingModel final : public Predictor {
     if (selectors_ == 1) {
       layer1_[0].Update(inputs_.data(), bit, rate);
     } else {
-      for (int s = 0; s < selectors_; ++s) layer1_[s].Update(inputs_.data(), bit, rate);
+      int errors[kWeightSets];
+      int16_t* rows[kWeightSets];
+      for (int s = 0; s < kWeightSets; ++s) {
+        errors[s] = layer1_[s].Error(bit, rate);
+        rows[s] = layer1_[s].row();
+      }
+      const int lanes = layer1_[0].lanes();
+      if (lanes % 16 == 0) {
+        cm::TrainWeightsMany16(inputs_.data(), rows, kWeightSets, lanes, errors);
+      } else {
+        for (int s = 0; s < kWeightSets; ++s) cm::MixerKernels16::Train(inputs_.data(), rows[s], lanes, errors[s]);
+      }
       layer2_.Update(layer1_out_.data(), bit, 1);
     }
     if (config_.order1_apm) {
@@ -694,18 +744,27 @@ class ContextMixingModel final : public Predictor {
     }
   }
 
-  // The next byte's buckets for the plain order-n contexts (and from level 2 the
-  // others). REQUIRES: bit_pos_ == 7.
+  // At the last bit of a byte: the hashes of the text contexts (and the APM rows) for
+  // the next byte, for both values it may take, with their buckets fetched. NewByte
+  // takes the hashes of the byte that came. REQUIRES: bit_pos_ == 7.
   void PrefetchNextByte() {
-    for (int i = 0; i < num_text_contexts_; ++i) {
-      const int order = PlainOrder(config_.contexts[i]);
-      if (order == 0) continue;
-      for (int b = 0; b < 2; ++b) {
-        const uint64_t next_c8 = (c8_ << 8) | static_cast<uint8_t>(c0_ * 2 + b);
-        slots_.Prefetch(ContextHash(OrderValue(order, next_c8), i));
+    for (int b = 0; b < 2; ++b) {
+      const int byte = (c0_ * 2 + b) & 255;
+      NextByteHashes& next = next_[b];
+      NextContextHashes(byte, next.context.data());
+      for (int i = 0; i < num_text_contexts_; ++i) slots_.Prefetch(next.context[i]);
+      const uint64_t next_c8 = (c8_ << 8) | static_cast<uint64_t>(byte);
+      if (config_.order1_apm) apm_order1_.Prefetch(1 | static_cast<size_t>(byte) << 8);
+      if (config_.order2_apm) {
+        next.order2_apm = Order2ApmHash(next_c8);
+        apm_order2_.Prefetch(1 ^ next.order2_apm);
+      }
+      if (config_.last2_apm) {
+        next.last2_apm = Last2ApmHash(next_c8);
+        apm_last2_.Prefetch(1 ^ next.last2_apm);
       }
     }
-    if (config_.level >= 2) PrefetchOtherTextContexts();
+    next_known_ = true;
   }
 
   void PrefetchApms(int c0) {
@@ -730,42 +789,44 @@ class ContextMixingModel final : public Predictor {
     return (static_cast<uint32_t>(c0) ^ last2_apm_hash_) & ((1u << kOrder2ApmBits) - 1);
   }
 
-  // At the last bit of a byte: the next byte's buckets of the text contexts other than
-  // plain orders, for both values the byte may take. The values follow EndByte and
-  // ContextValue closely enough to find the buckets (the rare misses cost only time).
-  void PrefetchOtherTextContexts() {
-    for (int b = 0; b < 2; ++b) {
-      const int byte = (c0_ * 2 + b) & 255;
-      const uint64_t next_c8 = (c8_ << 8) | static_cast<uint64_t>(byte);
-      if (config_.order1_apm) apm_order1_.Prefetch(1 | static_cast<size_t>(byte) << 8);
-      if (config_.order2_apm) apm_order2_.Prefetch(1 ^ Order2ApmHash(next_c8));
-      if (config_.last2_apm) apm_last2_.Prefetch(1 ^ Last2ApmHash(next_c8));
-      uint64_t w0 = word0_, w1 = word1_, w2 = word2_;
-      AdvanceWords(byte, &w0, &w1, &w2);
-      const uint64_t after = IsWordByte(byte) ? 0 : static_cast<uint64_t>(byte) + 256;
-      for (int i = 0; i < num_text_contexts_; ++i) {
-        uint64_t v;
-        switch (config_.contexts[i]) {
-          case C::kWord: v = Combine(w0, after); break;
-          case C::kWordPair: v = Combine(Combine(w0, w1), after); break;
-          case C::kWordTriple: v = Combine(Combine(w0, w1), w2); break;
-          case C::kWordSkip: v = Combine(Combine(w0, w2), 7); break;
-          case C::kSparseSkip1: v = (next_c8 & 0xffff00) | 0x1000000000ull; break;
-          case C::kSparseSkip2: v = (next_c8 & 0xffff0000) | 0x2000000000ull; break;
-          case C::kSparseGap: v = (next_c8 & 0xff00ff) | 0x3000000000ull; break;
-          case C::kSparseWide: v = (next_c8 & 0xff00ff00ff00ull) | 0x400000000000000ull; break;
-          case C::kCharClasses:
-            v = Combine(NextClassHash(class_hash_, byte) << 8 | static_cast<uint64_t>(byte), 14);
-            break;
-          case C::kNesting: v = Combine(Combine(w0, nesting_), 15); break;
-          // The next byte is not in the history yet: byte k back is Back(k - 1).
-          case C::kOrder12: v = LongOrderHash(next_c8, 12, 1); break;
-          case C::kOrder16: v = LongOrderHash(next_c8, 16, 1); break;
-          case C::kOrder24: v = LongOrderHash(next_c8, 24, 1); break;
-          default: continue;  // plain orders (done), and contexts of rarer use
-        }
-        slots_.Prefetch(ContextHash(v, i));
+  // Into `hashes`, the hash of each text context as NewByte computes it once `byte`
+  // has ended this one (ContextHash(ContextValue(...)) after EndByte), or 0 for the
+  // contexts it must compute itself (those of rarer use).
+  void NextContextHashes(int byte, uint64_t* hashes) const {
+    const uint64_t next_c8 = (c8_ << 8) | static_cast<uint64_t>(byte);
+    uint64_t w0 = word0_, w1 = word1_, w2 = word2_;
+    AdvanceWords(byte, &w0, &w1, &w2);
+    const uint64_t after = IsWordByte(byte) ? 0 : static_cast<uint64_t>(byte) + 256;
+    for (int i = 0; i < num_text_contexts_; ++i) {
+      uint64_t v;
+      switch (config_.contexts[i]) {
+        case C::kOrder1: v = OrderValue(1, next_c8); break;
+        case C::kOrder2: v = OrderValue(2, next_c8); break;
+        case C::kOrder3: v = OrderValue(3, next_c8); break;
+        case C::kOrder4: v = OrderValue(4, next_c8); break;
+        case C::kOrder5: v = OrderValue(5, next_c8); break;
+        case C::kOrder6: v = OrderValue(6, next_c8); break;
+        case C::kOrder7: v = OrderValue(7, next_c8); break;
+        case C::kOrder8: v = OrderValue(8, next_c8); break;
+        case C::kWord: v = Combine(w0, after); break;
+        case C::kWordPair: v = Combine(Combine(w0, w1), after); break;
+        case C::kWordTriple: v = Combine(Combine(w0, w1), w2); break;
+        case C::kWordSkip: v = Combine(Combine(w0, w2), 7); break;
+        case C::kSparseSkip1: v = (next_c8 & 0xffff00) | 0x1000000000ull; break;
+        case C::kSparseSkip2: v = (next_c8 & 0xffff0000) | 0x2000000000ull; break;
+        case C::kSparseGap: v = (next_c8 & 0xff00ff) | 0x3000000000ull; break;
+        case C::kSparseWide: v = (next_c8 & 0xff00ff00ff00ull) | 0x400000000000000ull; break;
+        case C::kCharClasses:
+          v = Combine(NextClassHash(class_hash_, byte) << 8 | static_cast<uint64_t>(byte), 14);
+          break;
+        case C::kNesting: v = Combine(Combine(w0, NextNesting(nesting_, byte)), 15); break;
+        // The next byte is not in the history yet: byte k back is Back(k - 1).
+        case C::kOrder12: v = LongOrderHash(next_c8, 12, 1); break;
+        case C::kOrder16: v = LongOrderHash(next_c8, 16, 1); break;
+        case C::kOrder24: v = LongOrderHash(next_c8, 24, 1); break;
+        default: hashes[i] = 0; continue;
       }
+      hashes[i] = ContextHash(v, i);
     }
   }
 
@@ -775,20 +836,6 @@ class ContextMixingModel final : public Predictor {
   uint64_t NibbleHash(int i, int nibble_context) const {
     // context_hash_ is well mixed, so an offset per nibble context keeps it so.
     return context_hash_[i] + static_cast<uint64_t>(nibble_context - 1) * 0x9e3779b97f4a7c15ull;
-  }
-  // n for the order-n contexts with n <= 8, else 0.
-  static int PlainOrder(Context c) {
-    switch (c) {
-      case C::kOrder1: return 1;
-      case C::kOrder2: return 2;
-      case C::kOrder3: return 3;
-      case C::kOrder4: return 4;
-      case C::kOrder5: return 5;
-      case C::kOrder6: return 6;
-      case C::kOrder7: return 7;
-      case C::kOrder8: return 8;
-      default: return 0;
-    }
   }
   // Value of the order-n context (n <= 8) given the last 8 bytes.
   static uint64_t OrderValue(int n, uint64_t c8) {
@@ -812,9 +859,7 @@ class ContextMixingModel final : public Predictor {
     c2_ = c1_;
     c1_ = byte;
     class_hash_ = NextClassHash(class_hash_, byte);
-    if (byte == '(' || byte == '[') nesting_ = (nesting_ & 16) | ((nesting_ + 1) & 15);
-    if ((byte == ')' || byte == ']') && (nesting_ & 15) != 0) --nesting_;
-    if (byte == '"') nesting_ ^= 16;
+    nesting_ = NextNesting(nesting_, byte);
     word_length_ = IsWordByte(byte) ? std::min(word_length_ + 1, 7) : 0;
     AdvanceWords(byte, &word0_, &word1_, &word2_);
     if (byte == '\n') {
@@ -920,13 +965,23 @@ class ContextMixingModel final : public Predictor {
   void NewByte() {
     c0_ = 1;
     bit_pos_ = 0;
-    for (int i = 0; i < active_contexts_; ++i) {
-      context_hash_[i] = ContextHash(ContextValue(config_.contexts[i]), i);
+    if (next_known_) {
+      // Computed at the byte's last bit (PrefetchNextByte), for either value of that bit.
+      const NextByteHashes& next = next_[c1_ & 1];
+      for (int i = 0; i < active_contexts_; ++i) {
+        const uint64_t h = i < num_text_contexts_ ? next.context[i] : 0;
+        context_hash_[i] = h != 0 ? h : ContextHash(ContextValue(config_.contexts[i]), i);
+      }
+      order2_apm_hash_ = next.order2_apm;
+      last2_apm_hash_ = next.last2_apm;
+      next_known_ = false;
+    } else {
+      for (int i = 0; i < active_contexts_; ++i) {
+        context_hash_[i] = ContextHash(ContextValue(config_.contexts[i]), i);
+      }
+      if (config_.order2_apm) order2_apm_hash_ = Order2ApmHash(c8_);
+      if (config_.last2_apm) last2_apm_hash_ = Last2ApmHash(c8_);
     }
-    if (config_.order2_apm) {
-      order2_apm_hash_ = Order2ApmHash(c8_);
-    }
-    if (config_.last2_apm) last2_apm_hash_ = Last2ApmHash(c8_);
     if (config_.run_inputs) {
       for (int i = 0; i < active_contexts_; ++i) {
         run_index_[i] = static_cast<size_t>(context_hash_[i] >> 24) & run_mask_;
@@ -945,8 +1000,8 @@ class ContextMixingModel final : public Predictor {
       const uint32_t e = runs_[run_index_[i]];
       const uint32_t check = static_cast<uint32_t>(context_hash_[i] >> 8) & 0xffff0000u;
       if ((e & 255) != 0 && (e & 0xffff0000u) == check) {
-        run_expected_[i] = static_cast<int>(e >> 8 & 255) | 256;
-        run_vote_[i] = 64 + 96 * static_cast<int>(std::min<uint32_t>(e & 255, 15));
+        run_expected_[i] = static_cast<int16_t>((e >> 8 & 255) | 256);
+        run_vote_[i] = static_cast<int16_t>(64 + 96 * std::min<uint32_t>(e & 255, 15));
       } else {
         run_expected_[i] = 0;
       }
@@ -1087,7 +1142,7 @@ class ContextMixingModel final : public Predictor {
   int known_ = 0;
   int mixer_st_ = 0;
   alignas(32) std::array<int16_t, kMaxInputs> inputs_{};
-  std::array<int32_t, 8> layer1_out_{};  // 4 used, zero-padded
+  std::array<int32_t, 8> layer1_out_{};  // kWeightSets used, zero-padded
   std::array<uint64_t, kMaxContexts> context_hash_{};
   std::array<uint8_t*, kMaxContexts> slot_base_{};
   std::array<uint8_t*, kMaxContexts> slot_{};
@@ -1096,13 +1151,24 @@ class ContextMixingModel final : public Predictor {
   std::array<uint16_t, 65536> indirect2_{};
   uint32_t order2_apm_hash_ = 0;
   uint32_t last2_apm_hash_ = 0;
+  // The next byte's hashes for either value of the current byte's last bit (0 for a
+  // context NewByte computes itself), known from that bit on.
+  struct NextByteHashes {
+    std::array<uint64_t, kMaxContexts> context{};
+    uint32_t order2_apm = 0;
+    uint32_t last2_apm = 0;
+  };
+  std::array<NextByteHashes, 2> next_{};
+  bool next_known_ = false;
   // Run entries, from level 6: per context, the byte that last followed it and how
   // many times in a row (check 16 bits, byte 8 bits, count 8 bits).
   cm::ZeroArray<uint32_t> runs_;
   size_t run_mask_ = 0;
   std::array<size_t, kMaxContexts> run_index_{};
-  std::array<int, kMaxContexts> run_expected_{};  // the run's byte + 256, or 0 for none
-  std::array<int, kMaxContexts> run_vote_{};      // the stretched vote for the run's next bit
+  // Per context, padded to a multiple of 8 for RunVotes: the run's byte + 256, or 0
+  // for none, and the stretched vote for the run's next bit.
+  alignas(16) std::array<int16_t, kMaxContexts + 4> run_expected_{};
+  alignas(16) std::array<int16_t, kMaxContexts + 4> run_vote_{};
 
   cm::SignalModel signal_;
   bool signal_predicted_ = false;  // whether the signal model's inputs are in use

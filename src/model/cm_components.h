@@ -315,6 +315,18 @@ bool HaveAvx2();
 // Inputs of a 16-bit mixer are read in groups of 16: callers pad them with zeros.
 inline constexpr int PaddedInputs16(int n) { return (n + 15) & ~15; }
 
+// Several weight rows over the same inputs at once (each input is read once): for
+// each s < sets, out[s] = DotProduct16(x, w[s], n), and TrainWeights16(x, w[s], n,
+// err[s]). The AVX2 and the scalar versions compute exactly the same values.
+// REQUIRES: as DotProduct16 and TrainWeights16; the rows do not overlap.
+void DotProducts16(const int16_t* x, int16_t* const* w, int sets, int n, int32_t* out);
+void TrainWeightsMany16(const int16_t* x, int16_t* const* w, int sets, int n, const int* err);
+void DotProducts16Scalar(const int16_t* x, int16_t* const* w, int sets, int n, int32_t* out);
+void TrainWeightsMany16Scalar(const int16_t* x, int16_t* const* w, int sets, int n, const int* err);
+// REQUIRES: HaveAvx2().
+void DotProducts16Avx2(const int16_t* x, int16_t* const* w, int sets, int n, int32_t* out);
+void TrainWeightsMany16Avx2(const int16_t* x, int16_t* const* w, int sets, int n, const int* err);
+
 // DotProduct16 and TrainWeights16 for n == 8 and n == 16, inline, in SSE2 (every
 // x86-64 CPU has it): the very same values as the scalar versions.
 inline __m128i PairSums16x8(const int16_t* x, const int16_t* w) {
@@ -433,6 +445,32 @@ class BasicMixer {
     return st;
   }
   int p() const { return p_; }
+
+  // Mix and Update in steps, for callers that run several mixers over the same
+  // inputs with one kernel call (DotProducts16, TrainWeightsMany16). Select chooses
+  // the row as Mix does and returns it; Finish takes Kernels::Dot of that row over
+  // lanes() inputs and returns what Mix would have. Error returns the clamped error
+  // that Update would train the row by (0: Update leaves it unchanged).
+  Value* Select(int cx, int active) {
+    row_ = static_cast<size_t>(cx) * inputs_;
+    active_ = active > 0 ? Kernels::Lanes(active) : inputs_;
+    return weights_.data() + row_;
+  }
+  int lanes() const { return active_; }
+  int Finish(int32_t dot) {
+    int st = dot >> Kernels::kOutputShift;
+    if (st > kStretchMax) st = kStretchMax;
+    if (st < -kStretchMax) st = -kStretchMax;
+    p_ = Squash(st);
+    return st;
+  }
+  int Error(int bit, int rate) {
+    if ((updates_ & 1023) == 0) boost_ = static_cast<int>(16 + (48u * 8192u) / (updates_ + 8192u));
+    if (updates_ < (1u << 30)) ++updates_;
+    return Kernels::ClampError((((bit << 12) - p_) * rate * boost_) >> Kernels::kErrorShift);
+  }
+  Value* row() { return weights_.data() + row_; }
+
   // Sets input `i`'s weight (16.16) in every row.
   void SetWeight(int i, int32_t w) { SetWeights(i, 1, w); }
   // Sets the weights of inputs first .. first + count - 1 in every row.

@@ -70,6 +70,69 @@ void TrainWeights16Avx2(const int16_t* x, int16_t* w, int n, int err) {
   }
 }
 
+void DotProducts16Scalar(const int16_t* x, int16_t* const* w, int sets, int n, int32_t* out) {
+  for (int s = 0; s < sets; ++s) out[s] = DotProduct16Scalar(x, w[s], n);
+}
+
+void TrainWeightsMany16Scalar(const int16_t* x, int16_t* const* w, int sets, int n, const int* err) {
+  for (int s = 0; s < sets; ++s) TrainWeights16Scalar(x, w[s], n, err[s]);
+}
+
+namespace {
+
+// kSets rows at once: each group of 16 inputs is loaded once for all of them.
+template <int kSets>
+__attribute__((target("avx2"), always_inline)) inline void DotRowsAvx2(const int16_t* x, int16_t* const* w, int n,
+                                                                       int32_t* out) {
+  __m256i sum[kSets];
+  for (int s = 0; s < kSets; ++s) sum[s] = _mm256_setzero_si256();
+  for (int i = 0; i < n; i += 16) {
+    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i));
+    for (int s = 0; s < kSets; ++s) {
+      const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[s] + i));
+      sum[s] = _mm256_add_epi32(sum[s], _mm256_srai_epi32(_mm256_madd_epi16(a, b), 8));
+    }
+  }
+  for (int s = 0; s < kSets; ++s) {
+    __m128i t = _mm_add_epi32(_mm256_castsi256_si128(sum[s]), _mm256_extracti128_si256(sum[s], 1));
+    t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0x4e));
+    t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0xb1));
+    out[s] = _mm_cvtsi128_si32(t);
+  }
+}
+
+template <int kSets>
+__attribute__((target("avx2"), always_inline)) inline void TrainRowsAvx2(const int16_t* x, int16_t* const* w, int n,
+                                                                         const int* err) {
+  __m256i e[kSets];
+  int16_t* rows[kSets];  // local, so that the stores below need not reload them
+  for (int s = 0; s < kSets; ++s) {
+    e[s] = _mm256_set1_epi16(static_cast<int16_t>(err[s]));
+    rows[s] = w[s];
+  }
+  for (int i = 0; i < n; i += 16) {
+    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i));
+    for (int s = 0; s < kSets; ++s) {
+      __m256i* p = reinterpret_cast<__m256i*>(rows[s] + i);
+      _mm256_storeu_si256(p, _mm256_adds_epi16(_mm256_loadu_si256(p), _mm256_mulhrs_epi16(a, e[s])));
+    }
+  }
+}
+
+}  // namespace
+
+__attribute__((target("avx2")))
+void DotProducts16Avx2(const int16_t* x, int16_t* const* w, int sets, int n, int32_t* out) {
+  if (sets == 5) return DotRowsAvx2<5>(x, w, n, out);
+  for (int s = 0; s < sets; ++s) out[s] = DotProduct16Avx2(x, w[s], n);
+}
+
+__attribute__((target("avx2")))
+void TrainWeightsMany16Avx2(const int16_t* x, int16_t* const* w, int sets, int n, const int* err) {
+  if (sets == 5) return TrainRowsAvx2<5>(x, w, n, err);
+  for (int s = 0; s < sets; ++s) TrainWeights16Avx2(x, w[s], n, err[s]);
+}
+
 namespace {
 bool DetectAvx2() {
   __builtin_cpu_init();
@@ -89,6 +152,22 @@ void TrainWeights16(const int16_t* x, int16_t* w, int n, int err) {
     TrainWeights16Avx2(x, w, n, err);
   } else {
     TrainWeights16Scalar(x, w, n, err);
+  }
+}
+
+void DotProducts16(const int16_t* x, int16_t* const* w, int sets, int n, int32_t* out) {
+  if (kHaveAvx2) {
+    DotProducts16Avx2(x, w, sets, n, out);
+  } else {
+    DotProducts16Scalar(x, w, sets, n, out);
+  }
+}
+
+void TrainWeightsMany16(const int16_t* x, int16_t* const* w, int sets, int n, const int* err) {
+  if (kHaveAvx2) {
+    TrainWeightsMany16Avx2(x, w, sets, n, err);
+  } else {
+    TrainWeightsMany16Scalar(x, w, sets, n, err);
   }
 }
 
