@@ -288,7 +288,7 @@ class ContextMixingModel final : public Predictor {
     active_contexts_ = num_contexts_;
     const auto& bh = BitHistory();
     state_maps_.assign(static_cast<size_t>(num_contexts_) * 256, uint32_t{1} << 31);
-    for (int s = 1; s < bh.used_states; ++s) deterministic_[s] = bh.zeros[s] == 0 || bh.ones[s] == 0;
+    for (int s = 1; s < bh.used_states; ++s) deterministic_[s] = bh.zeros[s] == 0 || bh.ones[s] == 0 ? -1 : 0;
     for (int i = 0; i < num_contexts_; ++i) {
       for (int s = 0; s < bh.used_states; ++s) {
         const int n0 = bh.zeros[s], n1 = bh.ones[s];
@@ -540,7 +540,7 @@ class ContextMixingModel final : public Predictor {
   // Returns how many contexts have been seen before.
   template <bool kRuns>
   int ContextInputs3(int16_t* x) {
-    const uint8_t* deterministic = deterministic_.data();
+    const int16_t* deterministic = deterministic_.data();
     const uint32_t* maps = state_maps_.data();
     const int node = NibbleNode();
     const int n = active_contexts_;
@@ -554,7 +554,7 @@ class ContextMixingModel final : public Predictor {
       const int p = static_cast<int>(maps[state] >> 20);
       const int st = Stretch(p);
       x[0] = static_cast<int16_t>(st);
-      x[1] = static_cast<int16_t>(deterministic[state] ? st : 0);
+      x[1] = static_cast<int16_t>(st & deterministic[state]);
       if constexpr (kRuns) {
         x[2] = votes[i];
       } else {
@@ -1185,7 +1185,8 @@ class ContextMixingModel final : public Predictor {
   uint64_t class_hash_ = 0;  // ByteClass of the last 8 bytes, 3 bits each, most recent lowest
   uint64_t nesting_ = 0;     // depth of brackets (0..15), plus 16 inside double quotes
   int word_length_ = 0;      // letters in the current word, at most 7
-  std::array<uint8_t, 256> deterministic_{};  // per bit-history state: only one bit value seen
+  // Per bit-history state: -1 (all bits set) when only one bit value was seen, else 0.
+  std::array<int16_t, 256> deterministic_{};
   uint64_t line_start_ = 0, prev_line_start_ = 0;
   // Row stride of 2-D data: the candidate whose byte one stride back differs least.
   int stride_ = 64;
