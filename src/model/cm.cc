@@ -748,6 +748,7 @@ class ContextMixingModel final : public Predictor {
   // the next byte, for both values it may take, with their buckets fetched. NewByte
   // takes the hashes of the byte that came. REQUIRES: bit_pos_ == 7.
   void PrefetchNextByte() {
+    if (config_.level < 2) return PrefetchNextPlainOrders();
     for (int b = 0; b < 2; ++b) {
       const int byte = (c0_ * 2 + b) & 255;
       NextByteHashes& next = next_[b];
@@ -765,6 +766,20 @@ class ContextMixingModel final : public Predictor {
       }
     }
     next_known_ = true;
+  }
+
+  // Level 1's PrefetchNextByte: the buckets of the plain orders alone, whose hashes
+  // are cheaper to compute again in NewByte than to keep.
+  __attribute__((noinline)) void PrefetchNextPlainOrders() {
+    for (int i = 0; i < num_text_contexts_; ++i) {
+      const Context c = config_.contexts[i];
+      if (c > C::kOrder8) continue;
+      const int order = static_cast<int>(c) - static_cast<int>(C::kOrder1) + 1;
+      for (int b = 0; b < 2; ++b) {
+        const uint64_t next_c8 = (c8_ << 8) | static_cast<uint8_t>(c0_ * 2 + b);
+        slots_.Prefetch(ContextHash(OrderValue(order, next_c8), i));
+      }
+    }
   }
 
   void PrefetchApms(int c0) {
