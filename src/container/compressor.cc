@@ -174,10 +174,19 @@ Result<CompressStats> CompressImpl(ByteSource& in, ByteSink& out, const Compress
   while (!at_end) {
     size_t filled = 0;
     for (; filled < batch.size(); ++filled) {
+      // Read in pieces, so that a chunk larger than the input costs no more than
+      // the input (a resize to the whole chunk size would zero all of it first).
       std::vector<uint8_t>& raw = batch[filled].raw;
-      raw.resize(chunk_size);
-      LMZIP_ASSIGN_OR_RETURN(size_t got, in.Read(raw.data(), chunk_size));
-      raw.resize(got);
+      raw.clear();
+      while (raw.size() < chunk_size) {
+        constexpr size_t kPiece = size_t{1} << 20;
+        const size_t have = raw.size(), want = std::min<size_t>(chunk_size - have, kPiece);
+        raw.resize(have + want);
+        LMZIP_ASSIGN_OR_RETURN(size_t piece, in.Read(raw.data() + have, want));
+        raw.resize(have + piece);
+        if (piece < want) break;
+      }
+      const size_t got = raw.size();
       if (got < chunk_size) at_end = true;
       if (got == 0) break;
       if (at_end) {
