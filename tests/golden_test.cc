@@ -59,11 +59,14 @@ TEST(GoldenTest, RetiredModelVersionsAreRefusedClearly) {
   // Version 5 was retired when version 6 changed the mixer's arithmetic and added the
   // signal model; version 6 when version 11 added least-squares audio prediction, an
   // APM keyed by the signal model, text inputs and contexts, and bias correction of the
-  // signal blends (versions 7 to 10 were never released).
+  // signal blends (versions 7 to 10 were never released); version 11 when version 12
+  // brought the audio least-squares predictors, their stack and quarter-sample centres.
   const std::pair<const char*, const char*> cases[] = {
-      {"retired-cm5.cm1.lmz", "version 5"}, {"retired-cm5.cm6.lmz", "version 5"},
-      {"retired-cm5.cm9.lmz", "version 5"}, {"retired-cm6.cm1.lmz", "version 6"},
-      {"retired-cm6.cm6.lmz", "version 6"}, {"retired-cm6.cm9.lmz", "version 6"},
+      {"retired-cm5.cm1.lmz", "version 5"},   {"retired-cm5.cm6.lmz", "version 5"},
+      {"retired-cm5.cm9.lmz", "version 5"},   {"retired-cm6.cm1.lmz", "version 6"},
+      {"retired-cm6.cm6.lmz", "version 6"},   {"retired-cm6.cm9.lmz", "version 6"},
+      {"retired-cm11.cm1.lmz", "version 11"}, {"retired-cm11.cm6.lmz", "version 11"},
+      {"retired-cm11.cm9.lmz", "version 11"},
   };
   for (const auto& [name, version] : cases) {
     auto got = DecodeFile(Golden(name));
