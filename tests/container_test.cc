@@ -82,6 +82,26 @@ TEST(ContainerTest, OutputIsIndependentOfThreadCountAndRun) {
   }
 }
 
+TEST(ContainerTest, WorkerThreadsStayWithinTheMemoryLimit) {
+  constexpr uint64_t kMiB = uint64_t{1} << 20;
+  EXPECT_EQ(WorkerThreads(4, 0, 1229 * kMiB, 64 * kMiB), 4);  // no limit
+  EXPECT_EQ(WorkerThreads(0, 0, 0, 0), 1);
+  // -9 on two cores within 2 GiB: one worker of 1229 MiB + 2 x 64 MiB.
+  EXPECT_EQ(WorkerThreads(2, 2048 * kMiB, 1229 * kMiB, 64 * kMiB), 1);
+  // -6: 317 MiB + 2 x 16 MiB fits five times.
+  EXPECT_EQ(WorkerThreads(16, 2048 * kMiB, 317 * kMiB, 16 * kMiB), 5);
+  EXPECT_EQ(WorkerThreads(2, 2048 * kMiB, 317 * kMiB, 16 * kMiB), 2);
+  // Never fewer than one, even when one does not fit.
+  EXPECT_EQ(WorkerThreads(8, kMiB, 1229 * kMiB, 64 * kMiB), 1);
+  // The level's model bound as the library uses it.
+  ModelSpec spec;
+  spec.level = 9;
+  EXPECT_GT(ModelMemoryBound(spec), 512 * kMiB);
+  EXPECT_LT(ModelMemoryBound(spec), 2048 * kMiB);
+  spec.name = "order0";
+  EXPECT_EQ(ModelMemoryBound(spec), 0u);
+}
+
 TEST(ContainerTest, TextCompressesAndRandomIsStored) {
   const auto text = testing::TextBytes(50000, 9);
   EXPECT_LT(CompressBytes(text, "cm", 6, 0, 1).size(), text.size() / 3);

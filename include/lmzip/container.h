@@ -25,6 +25,10 @@ struct CompressOptions {
   uint32_t chunk_size = 0;
   // Worker threads (chunks coded in parallel). The output does not depend on it.
   int threads = 1;
+  // Bytes all workers together may hold (0: no bound): fewer threads run when
+  // `threads` workers, each with a model and its chunk in and out, would need more
+  // (WorkerThreads). Never fewer than one.
+  uint64_t memory_limit = 0;
   // Size of the input when known in advance (recorded as a hint), else nullopt.
   std::optional<uint64_t> size_hint;
   ProgressBar* progress = nullptr;  // counts input bytes; may be null
@@ -32,6 +36,7 @@ struct CompressOptions {
 
 struct DecompressOptions {
   int threads = 1;
+  uint64_t memory_limit = 0;  // as CompressOptions::memory_limit
   // A model family's weights file, when the stream was made with one.
   std::string weights_path;
   // Largest chunk accepted; a file declaring larger chunks is refused before any
@@ -43,6 +48,11 @@ struct DecompressOptions {
 // Default chunk size of a model level: larger chunks code better, smaller ones
 // spread over more threads.
 uint32_t DefaultChunkSize(int level);
+
+// Threads to run: `requested` (at least 1), lowered while that many workers, each
+// holding a model of `model_bytes` and a chunk of `chunk_size` read and coded, would
+// pass `memory_limit` bytes (0: no bound); never fewer than 1.
+int WorkerThreads(int requested, uint64_t memory_limit, uint64_t model_bytes, uint64_t chunk_size);
 
 struct CompressStats {
   uint64_t input_bytes = 0;

@@ -74,6 +74,10 @@ Result<std::unique_ptr<Predictor>> CreateModel(const ModelSpec& spec);
 // 0 for an unknown family.
 int ModelVersion(const std::string& name);
 
+// The most bytes a model made from `spec` allocates, as far as it is known (the
+// context-mixing model's tables at its level; 0 for small models).
+uint64_t ModelMemoryBound(const ModelSpec& spec);
+
 // Names of the registered model families.
 std::vector<std::string> ModelNames();
 

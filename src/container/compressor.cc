@@ -135,6 +135,17 @@ uint32_t DefaultChunkSize(int level) {
   return 64u << 20;
 }
 
+int WorkerThreads(int requested, uint64_t memory_limit, uint64_t model_bytes, uint64_t chunk_size) {
+  int threads = std::max(1, requested);
+  if (memory_limit == 0) return threads;
+  // A worker holds its model, the chunk it read and the chunk's code (at most about
+  // as large).
+  const uint64_t per_worker = model_bytes + 2 * chunk_size;
+  if (per_worker == 0) return threads;
+  const uint64_t fit = memory_limit / per_worker;
+  return static_cast<int>(std::clamp<uint64_t>(fit, 1, static_cast<uint64_t>(threads)));
+}
+
 namespace {
 
 Result<CompressStats> CompressImpl(ByteSource& in, ByteSink& out, const CompressOptions& options) {
@@ -146,7 +157,7 @@ Result<CompressStats> CompressImpl(ByteSource& in, ByteSink& out, const Compress
   if (chunk_size < kMinChunkSize || chunk_size > kMaxChunkSize) {
     return Status::InvalidArgument("chunk size must be 1 byte to 1 GiB");
   }
-  const int threads = std::max(1, options.threads);
+  const int threads = WorkerThreads(options.threads, options.memory_limit, ModelMemoryBound(spec), chunk_size);
 
   format::Header header;
   header.model_name = spec.name;
@@ -252,7 +263,8 @@ Result<CompressStats> DecompressImpl(ByteSource& in, ByteSink& out,
     LMZIP_ASSIGN_OR_RETURN(std::unique_ptr<Predictor> probe, CreateModel(spec));
   }
 
-  const int threads = std::max(1, options.threads);
+  const int threads =
+      WorkerThreads(options.threads, options.memory_limit, ModelMemoryBound(spec), header.chunk_size);
   CompressStats stats;
   stats.input_bytes = sizeof fixed + body.size();
   XxhStream content;

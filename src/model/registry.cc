@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <memory>
 
 #include "lmzip/model.h"
@@ -25,6 +26,11 @@ int ModelVersion(const std::string& name) {
   if (name == "tf") return kTransformerModelVersion;
   // Both parts' predictions: the mixer's own version and the context-mixing model's.
   if (name == "cm+tf") return kMixedModelVersion * 256 + kContextMixingVersion;
+  return 0;
+}
+
+uint64_t ModelMemoryBound(const ModelSpec& spec) {
+  if (spec.name == "cm" || spec.name == "cm+tf") return ContextMixingMemory(std::clamp(spec.level, 1, 9));
   return 0;
 }
 

@@ -80,8 +80,11 @@ std::vector<std::string> NormalizeArgs(int argc, char** argv) {
   return out;
 }
 
+constexpr uint64_t kDefaultMemoryLimit = uint64_t{2} << 30;
+
 std::string LevelHelp() {
-  std::string s = "Levels (-1 fastest .. -9 strongest), memory per thread:\n";
+  std::string s = "Levels (-1 fastest .. -9 strongest), memory per thread (without -T, as many threads\n"
+                  "as fit in 2 GiB together):\n";
   for (int level = 1; level <= 9; ++level) {
     const double mb = static_cast<double>(ContextMixingMemory(level)) / (1 << 20);
     s += fmt::format("  -{}  model {:6.0f} MiB, chunk {:3d} MiB\n", level, mb,
@@ -173,6 +176,9 @@ bool ProcessOne(const std::string& input, Mode mode, const Options& opt) {
 
   const int threads =
       opt.threads > 0 ? opt.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // With the thread count left to lmzip, all workers together stay within 2 GiB
+  // (at -9, whose model takes up to 1.2 GiB, that is one worker); -T N is obeyed.
+  const uint64_t memory_limit = opt.threads > 0 ? 0 : kDefaultMemoryLimit;
   const bool show_progress = !opt.quiet && !opt.no_progress && ProgressBar::StderrIsTerminal();
   const std::string label = input == "-" ? "<stdin>" : input;
   const auto start = std::chrono::steady_clock::now();
@@ -195,6 +201,7 @@ bool ProcessOne(const std::string& input, Mode mode, const Options& opt) {
     co.model.level = opt.level;
     co.chunk_size = opt.chunk_size;
     co.threads = threads;
+    co.memory_limit = memory_limit;
     co.size_hint = in.size();
     co.progress = &bar;
     stats = Compress(in, *sink, co);
@@ -209,6 +216,7 @@ bool ProcessOne(const std::string& input, Mode mode, const Options& opt) {
     ProgressBar bar(label, expected, show_progress);
     DecompressOptions dopt;
     dopt.threads = threads;
+    dopt.memory_limit = memory_limit;
     if (HasSuffix(opt.model, ".gguf") || HasSuffix(opt.model, ".lmzw")) {
       dopt.weights_path = opt.model.starts_with("cm+") ? opt.model.substr(3) : opt.model;
     }
@@ -279,7 +287,8 @@ int CompressMain(int argc, char** argv) {
   app.add_flag("-q,--quiet", opt.quiet, "Print no progress and no warnings");
   app.add_flag("--no-progress", opt.no_progress, "Do not draw the progress bar");
   app.add_option("--level", opt.level, "Level 1..9 (same as -1..-9)")->check(CLI::Range(1, 9));
-  app.add_option("-T,--threads", opt.threads, "Worker threads (0 = all cores); output is the same for any")
+  app.add_option("-T,--threads", opt.threads,
+                 "Worker threads (0: all cores, as many as fit in 2 GiB); output is the same for any")
       ->check(CLI::Range(0, 1024));
   app.add_option("-o,--output", opt.output, "Write to this file (one input only)");
   app.add_option("-m,--model", opt.model, "Model family: cm (default), order0; or FILE.gguf: a transformer, cm+FILE.gguf: cm mixed with a transformer, FILE.lmzw: a primed cm state (compressing and decompressing)");
