@@ -424,13 +424,8 @@ class BasicMixer {
   // (default: all) take part, until the next Mix. REQUIRES: x holds
   // Kernels::Padded(active) values, zero beyond the inputs.
   int Mix(const Value* x, int cx, int active = 0) {
-    row_ = static_cast<size_t>(cx) * inputs_;
-    active_ = active > 0 ? Kernels::Lanes(active) : inputs_;
-    int st = Kernels::Dot(x, weights_.data() + row_, active_) >> Kernels::kOutputShift;
-    if (st > kStretchMax) st = kStretchMax;
-    if (st < -kStretchMax) st = -kStretchMax;
-    p_ = Squash(st);
-    return st;
+    const Value* w = Select(cx, active);
+    return Finish(Kernels::Dot(x, w, active_));
   }
   // Mix(x, cx, active) for a 16-bit mixer and active <= 8, with the 8 inputs in one
   // vector (built in registers: the CPU need not forward 8 small stores to one load).
@@ -438,11 +433,7 @@ class BasicMixer {
     row_ = static_cast<size_t>(cx) * inputs_;
     active_ = 8;
     const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(weights_.data() + row_));
-    int st = SumLanes(_mm_srai_epi32(_mm_madd_epi16(x8, w), 8)) >> Kernels::kOutputShift;
-    if (st > kStretchMax) st = kStretchMax;
-    if (st < -kStretchMax) st = -kStretchMax;
-    p_ = Squash(st);
-    return st;
+    return Finish(SumLanes(_mm_srai_epi32(_mm_madd_epi16(x8, w), 8)));
   }
   int p() const { return p_; }
 
@@ -465,6 +456,8 @@ class BasicMixer {
     return st;
   }
   int Error(int bit, int rate) {
+    // The rate is boosted by 16 * (1 + 3 * 8192 / (updates + 8192)) in 1/16 units,
+    // recomputed every 1024 updates.
     if ((updates_ & 1023) == 0) boost_ = static_cast<int>(16 + (48u * 8192u) / (updates_ + 8192u));
     if (updates_ < (1u << 30)) ++updates_;
     return Kernels::ClampError((((bit << 12) - p_) * rate * boost_) >> Kernels::kErrorShift);
@@ -493,13 +486,8 @@ class BasicMixer {
 
   // `rate`: final learning rate, 1..16 (the step is rate / 1024 in real units).
   void Update(const Value* x, int bit, int rate) {
-    // 16 * (1 + 3 * 8192 / (updates + 8192)) in 1/16 units of `rate`, recomputed
-    // every 1024 updates.
-    if ((updates_ & 1023) == 0) boost_ = static_cast<int>(16 + (48u * 8192u) / (updates_ + 8192u));
-    if (updates_ < (1u << 30)) ++updates_;
-    const int err = (((bit << 12) - p_) * rate * boost_) >> Kernels::kErrorShift;
-    if (err == 0) return;
-    Kernels::Train(x, weights_.data() + row_, active_, Kernels::ClampError(err));
+    const int err = Error(bit, rate);
+    if (err != 0) Kernels::Train(x, weights_.data() + row_, active_, err);
   }
 
  private:
