@@ -153,25 +153,22 @@ SignalModel::SignalModel() {
 }
 
 void SignalModel::Predict(int c0, int bit_pos, int16_t* x) {
-  for (int k = 0; k < kImagePredictors; ++k) {
-    image_x_[static_cast<size_t>(k)] = Stretch(BitProbabilityQuarter(image_quarter_[k], level_[k], c0, bit_pos));
+  for (int k = 0; k < kPredictors; ++k) {
+    const int st = Stretch(BitProbabilityQuarter(quarter_[k], level_[k], c0, bit_pos));
+    if (k < kImagePredictors) {
+      image_x_[static_cast<size_t>(k)] = st;
+    } else {
+      audio_x_[static_cast<size_t>(k - kImagePredictors)] = st;
+    }
+    x[k] = static_cast<int16_t>(st);
   }
-  for (int k = kImagePredictors; k < kPredictors; ++k) {
-    audio_x_[static_cast<size_t>(k - kImagePredictors)] =
-        Stretch(BitProbabilityQuarter(audio_quarter_[k - kImagePredictors], level_[k], c0, bit_pos));
-  }
-  for (int k = 0; k < kImagePredictors; ++k) x[k] = static_cast<int16_t>(image_x_[static_cast<size_t>(k)]);
-  for (int k = kImagePredictors; k < kPredictors; ++k) {
-    x[k] = static_cast<int16_t>(audio_x_[static_cast<size_t>(k - kImagePredictors)]);
-  }
-  x[kPredictors] = static_cast<int16_t>(image_mixer_.Mix(image_x_.data(), bucket_[kImagePredictors - 1] * 8 + bit_pos));
-  x[kPredictors + 1] = static_cast<int16_t>(audio_mixer_.Mix(audio_x_.data(), bucket_[kPredictors - 1] * 8 + bit_pos));
+  x[kPredictors] = static_cast<int16_t>(image_mixer_.Mix(image_x_.data(), bucket_[kImageBlend] * 8 + bit_pos));
+  x[kPredictors + 1] = static_cast<int16_t>(audio_mixer_.Mix(audio_x_.data(), bucket_[kAudioBlend] * 8 + bit_pos));
 }
 
 int SignalModel::ApmContext(int c0, int bit_pos) const {
-  constexpr int kImageBlend = kImagePredictors - 1, kAudioBlend = kPredictors - 1;
-  const int which = level_[kAudioBlend] < level_[kImageBlend] ? 1 : 0;
-  const int k = which ? kAudioBlend : kImageBlend;
+  const int k = BetterBlend();
+  const int which = k == kAudioBlend ? 1 : 0;
   const int mu = predicted_[k];
   const int prefix = c0 - (1 << bit_pos);
   const int mu_prefix = mu >> (8 - bit_pos);
@@ -224,7 +221,6 @@ void SignalModel::Learn(uint8_t byte, size_t at) {
     if (m < kBiasLimit) ++m;
   }
   image_lms_.Update((static_cast<int>(byte) - image_base_) * 16 - image_lms_prediction_, 2);
-  constexpr int kImageBlend = kImagePredictors - 1, kAudioBlend = kPredictors - 1;
   for (int i = 0; i < 2; ++i) {
     const int error = errors_[i == 0 ? kImageBlend : kAudioBlend][at];
     blend_error_[i] += (error * 256 - blend_error_[i]) >> 4;
@@ -327,22 +323,10 @@ void SignalModel::PredictImage() {
       le[k] = 2 * ErrorBack(k, 1) + ErrorBack(k, 2);
     }
   }
-  {
-    // The blend, corrected by its learned bias (1/64 units).
-    constexpr int kBlend = kImagePredictors - 1;
-    const int raw = BlendQuarters(q.data(), le.data(), kBlend);
-    const int texture = (Sign3(w - nw) * 3 + Sign3(n - nw)) * 3 + Sign3(ne - n);
-    const int context = std::min(BucketOf(le[kBlend]) / 3, 3) * 27 + texture;
-    raw_blend_[0] = static_cast<int16_t>(raw);
-    bias_ctx_[0] = static_cast<uint8_t>(context);
-    q[kBlend] = bias_counts_[0][context] < 2 ? raw : std::clamp(raw + ((bias_[0][context] + 8) >> 4), 0, 1020);
-  }
-  for (int k = 0; k < kImagePredictors; ++k) {
-    image_quarter_[k] = static_cast<int16_t>(q[k]);
-    predicted_[k] = static_cast<int16_t>((q[k] + 2) >> 2);
-    bucket_[k] = static_cast<uint8_t>(BucketOf(le[k]));
-    level_[k] = static_cast<uint8_t>(LevelOf(spread_[k][bucket_[k]]));
-  }
+  constexpr int kBlend = kImagePredictors - 1;
+  const int texture = (Sign3(w - nw) * 3 + Sign3(n - nw)) * 3 + Sign3(ne - n);
+  q[kBlend] = CorrectedBlend(0, q.data(), le.data(), kBlend, std::min(BucketOf(le[kBlend]) / 3, 3) * 27 + texture);
+  SetPredictions(0, q.data(), le.data(), kImagePredictors);
 }
 
 void SignalModel::PredictAudio() {
@@ -376,17 +360,24 @@ void SignalModel::PredictAudio() {
     const int j = kImagePredictors + k;
     le[k] = ErrorBack(j, 1) + ErrorBack(j, 2) + ((ErrorBack(j, 3) + ErrorBack(j, 4)) >> 1);
   }
-  {
-    // The blend, corrected by its learned bias (1/64 units).
-    const int raw = BlendQuarters(q.data(), le.data(), kAudioPredictors - 1);
-    const int context = std::min(BucketOf(le[7]) / 3, 3) * 9 + Sign3(c1 - c2) * 3 + Sign3(c2 - c3);
-    raw_blend_[1] = static_cast<int16_t>(raw);
-    bias_ctx_[1] = static_cast<uint8_t>(context);
-    q[7] = bias_counts_[1][context] < 2 ? raw : std::clamp(raw + ((bias_[1][context] + 8) >> 4), 0, 1020);
-  }
-  for (int k = 0; k < kAudioPredictors; ++k) {
-    const int j = kImagePredictors + k;
-    audio_quarter_[k] = static_cast<int16_t>(q[k]);
+  constexpr int kBlend = kAudioPredictors - 1;
+  const int context = std::min(BucketOf(le[kBlend]) / 3, 3) * 9 + Sign3(c1 - c2) * 3 + Sign3(c2 - c3);
+  q[kBlend] = CorrectedBlend(1, q.data(), le.data(), kBlend, context);
+  SetPredictions(kImagePredictors, q.data(), le.data(), kAudioPredictors);
+}
+
+int SignalModel::CorrectedBlend(int which, const int* q, const int* le, int n, int context) {
+  const int raw = BlendQuarters(q, le, n);
+  raw_blend_[which] = static_cast<int16_t>(raw);
+  bias_ctx_[which] = static_cast<uint8_t>(context);
+  if (bias_counts_[which][context] < 2) return raw;
+  return std::clamp(raw + ((bias_[which][context] + 8) >> 4), 0, 1020);  // 1/64 to 1/4 units
+}
+
+void SignalModel::SetPredictions(int first, const int* q, const int* le, int n) {
+  for (int k = 0; k < n; ++k) {
+    const int j = first + k;
+    quarter_[j] = static_cast<int16_t>(q[k]);
     predicted_[j] = static_cast<int16_t>((q[k] + 2) >> 2);
     bucket_[j] = static_cast<uint8_t>(BucketOf(le[k]));
     level_[j] = static_cast<uint8_t>(LevelOf(spread_[j][bucket_[j]]));

@@ -169,7 +169,6 @@ class OlsPredictor {
                          target_.data(), ridge_, weights_);
     }
   }
-  void SetWeight(int i, double w) { weights_[i] = w; }
 
   template <typename Archive>
   void Serialize(Archive& ar) {
@@ -346,8 +345,8 @@ class SignalModel {
   // The error bucket of the blend (image or audio) with the smaller learned spread,
   // plus kErrorBuckets for audio: below 2 * kErrorBuckets. Valid after EndByte.
   int BetterBlendBucket() const {
-    constexpr int kImageBlend = kImagePredictors - 1, kAudioBlend = kPredictors - 1;
-    return level_[kAudioBlend] < level_[kImageBlend] ? kErrorBuckets + bucket_[kAudioBlend] : bucket_[kImageBlend];
+    const int k = BetterBlend();
+    return k == kAudioBlend ? kErrorBuckets + bucket_[k] : bucket_[k];
   }
 
   // After a whole byte: records it, learns from it if it was predicted, and predicts
@@ -394,11 +393,22 @@ class SignalModel {
   int ErrorBack(int k, int n) const {
     return static_cast<uint64_t>(n) > pos_ ? 0 : errors_[k][(pos_ - n) & (kHistory - 1)];
   }
+  // The last image and the last audio predictor: the blends of the others.
+  static constexpr int kImageBlend = kImagePredictors - 1, kAudioBlend = kPredictors - 1;
+  // The blend (kImageBlend or kAudioBlend) with the smaller learned spread.
+  int BetterBlend() const { return level_[kAudioBlend] < level_[kImageBlend] ? kAudioBlend : kImageBlend; }
+
   void Learn(uint8_t byte, size_t at);
   void PredictImage();
   void PredictAudio();
-  // `value` (0..255), the blend `which` (0 image, 1 audio) predicts, corrected by its
-  // learned bias in `context` (below kBiasContexts); remembers both for Learn.
+  // The blend of values q[0..n-1] (1/4 units) weighted by their local errors
+  // le[0..n-1], corrected by the learned bias of blend `which` (0 image, 1 audio) in
+  // `context` (below kBiasContexts); remembers the uncorrected blend and the context
+  // for Learn.
+  int CorrectedBlend(int which, const int* q, const int* le, int n, int context);
+  // Records for the next byte predictors first..first+n-1's values q (1/4 units) and
+  // local errors le: their centres, rounded values, error buckets and spread levels.
+  void SetPredictions(int first, const int* q, const int* le, int n);
   void Sanitize();
 
   std::array<uint8_t, kHistory> history_{};
@@ -454,14 +464,13 @@ class SignalModel {
   static constexpr int kBiasLimit = 30;
   std::array<std::array<int32_t, kBiasContexts>, 2> bias_{};
   std::array<std::array<uint8_t, kBiasContexts>, 2> bias_counts_{};
-  // For the next byte: each blend's bias context and uncorrected value (image: 0..255;
-  // audio: 0..1020, in 1/4 units); they follow from the history.
+  // For the next byte: each blend's bias context and uncorrected value (0..1020, in
+  // 1/4 units); they follow from the history.
   std::array<uint8_t, 2> bias_ctx_{};
   std::array<int16_t, 2> raw_blend_{};
-  // For the next byte: each audio predictor's value in 1/4 units (0..1020), the centre
-  // of its distribution; predicted_ holds it rounded.
-  std::array<int16_t, kAudioPredictors> audio_quarter_{};
-  std::array<int16_t, kImagePredictors> image_quarter_{};
+  // For the next byte: each predictor's value in 1/4 units (0..1020), the centre of
+  // its distribution; predicted_ holds it rounded.
+  std::array<int16_t, kPredictors> quarter_{};
   // Mixers of the image and of the audio predictors, by the blend's error bucket and
   // the bit position.
   Mixer image_mixer_{kImagePredictors, kErrorBuckets * 8, 65536 / kImagePredictors};
