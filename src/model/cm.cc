@@ -258,7 +258,7 @@ constexpr int kMaxContexts = 28;
 constexpr int kRunTableShift = 4;
 constexpr int kSharedInputs = MatchModel::kInputs + 2;
 constexpr int kWeightSets = 5;  // first-layer weight sets with many_selectors
-constexpr int kMaxInputs = cm::PaddedInputs16(4 * kMaxContexts + kSharedInputs + cm::SignalModel::kInputs);
+constexpr int kMaxInputs = cm::PaddedInputs16(3 * kMaxContexts + kSharedInputs + cm::SignalModel::kInputs);
 
 class ContextMixingModel final : public Predictor {
  public:
@@ -1384,8 +1384,8 @@ Result<std::vector<uint8_t>> PrimeContextMixingModel(int level, std::span<const 
 size_t ContextMixingMemory(int level) {
   const LevelConfig c = ConfigFor(level);
   const size_t contexts = c.contexts.size();
-  const size_t inputs = contexts * (c.extra_inputs ? (c.run_inputs ? 4 : 3) : 1) + MatchModel::kInputs + 2 +
-                        cm::SignalModel::kInputs;
+  // The run vote takes the place of the third input; it adds none.
+  const size_t inputs = contexts * (c.extra_inputs ? 3 : 1) + MatchModel::kInputs + 2 + cm::SignalModel::kInputs;
   size_t bytes = SlotTable::MaxBytes(size_t{1} << c.table_bits);
   bytes += MatchModel::MaxBytes(c.history_bits, c.match_index_bits, c.long_match_length > 0);
   bytes += size_t{1} << c.history_bits;              // context history
