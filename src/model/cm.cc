@@ -808,40 +808,53 @@ class ContextMixingModel final : public Predictor {
   // has ended this one (ContextHash(ContextValue(...)) after EndByte), or 0 for the
   // contexts it must compute itself (those of rarer use).
   void NextContextHashes(int byte, uint64_t* hashes) const {
-    const uint64_t next_c8 = (c8_ << 8) | static_cast<uint64_t>(byte);
-    uint64_t w0 = word0_, w1 = word1_, w2 = word2_;
-    AdvanceWords(byte, &w0, &w1, &w2);
-    const uint64_t after = IsWordByte(byte) ? 0 : static_cast<uint64_t>(byte) + 256;
+    TextState next{(c8_ << 8) | static_cast<uint64_t>(byte), word0_, word1_, word2_,
+                   NextClassHash(class_hash_, byte), NextNesting(nesting_, byte), 1};
+    AdvanceWords(byte, &next.word0, &next.word1, &next.word2);
     for (int i = 0; i < num_text_contexts_; ++i) {
       uint64_t v;
-      switch (config_.contexts[i]) {
-        case C::kOrder1: v = OrderValue(1, next_c8); break;
-        case C::kOrder2: v = OrderValue(2, next_c8); break;
-        case C::kOrder3: v = OrderValue(3, next_c8); break;
-        case C::kOrder4: v = OrderValue(4, next_c8); break;
-        case C::kOrder5: v = OrderValue(5, next_c8); break;
-        case C::kOrder6: v = OrderValue(6, next_c8); break;
-        case C::kOrder7: v = OrderValue(7, next_c8); break;
-        case C::kOrder8: v = OrderValue(8, next_c8); break;
-        case C::kWord: v = Combine(w0, after); break;
-        case C::kWordPair: v = Combine(Combine(w0, w1), after); break;
-        case C::kWordTriple: v = Combine(Combine(w0, w1), w2); break;
-        case C::kWordSkip: v = Combine(Combine(w0, w2), 7); break;
-        case C::kSparseSkip1: v = (next_c8 & 0xffff00) | 0x1000000000ull; break;
-        case C::kSparseSkip2: v = (next_c8 & 0xffff0000) | 0x2000000000ull; break;
-        case C::kSparseGap: v = (next_c8 & 0xff00ff) | 0x3000000000ull; break;
-        case C::kSparseWide: v = (next_c8 & 0xff00ff00ff00ull) | 0x400000000000000ull; break;
-        case C::kCharClasses:
-          v = Combine(NextClassHash(class_hash_, byte) << 8 | static_cast<uint64_t>(byte), 14);
-          break;
-        case C::kNesting: v = Combine(Combine(w0, NextNesting(nesting_, byte)), 15); break;
-        // The next byte is not in the history yet: byte k back is Back(k - 1).
-        case C::kOrder12: v = LongOrderHash(next_c8, 12, 1); break;
-        case C::kOrder16: v = LongOrderHash(next_c8, 16, 1); break;
-        case C::kOrder24: v = LongOrderHash(next_c8, 24, 1); break;
-        default: hashes[i] = 0; continue;
-      }
-      hashes[i] = ContextHash(v, i);
+      hashes[i] = TextContextValue(config_.contexts[i], next, &v) ? ContextHash(v, i) : 0;
+    }
+  }
+
+  // What the text contexts of TextContextValue are computed from: the last 8 bytes,
+  // the word hashes, the classes and the nesting, and `lag`, how many bytes the
+  // state is ahead of the history (1 for the byte about to end, 0 otherwise).
+  struct TextState {
+    uint64_t c8, word0, word1, word2, class_hash, nesting;
+    int lag;
+  };
+  TextState CurrentTextState() const { return {c8_, word0_, word1_, word2_, class_hash_, nesting_, 0}; }
+
+  // Into `value`, context c's value in state `s`, for the contexts that follow from a
+  // TextState; false (value untouched) for the others.
+  __attribute__((always_inline)) bool TextContextValue(Context c, const TextState& s, uint64_t* value) const {
+    const uint64_t c1 = s.c8 & 255;
+    const auto after_word = [c1] { return IsWordByte(static_cast<int>(c1)) ? 0 : c1 + 256; };
+    switch (c) {
+      case C::kOrder1: *value = OrderValue(1, s.c8); return true;
+      case C::kOrder2: *value = OrderValue(2, s.c8); return true;
+      case C::kOrder3: *value = OrderValue(3, s.c8); return true;
+      case C::kOrder4: *value = OrderValue(4, s.c8); return true;
+      case C::kOrder5: *value = OrderValue(5, s.c8); return true;
+      case C::kOrder6: *value = OrderValue(6, s.c8); return true;
+      case C::kOrder7: *value = OrderValue(7, s.c8); return true;
+      case C::kOrder8: *value = OrderValue(8, s.c8); return true;
+      // Byte k back of the state is Back(k - lag) of the history.
+      case C::kOrder12: *value = LongOrderHash(s.c8, 12, s.lag); return true;
+      case C::kOrder16: *value = LongOrderHash(s.c8, 16, s.lag); return true;
+      case C::kOrder24: *value = LongOrderHash(s.c8, 24, s.lag); return true;
+      case C::kWord: *value = Combine(s.word0, after_word()); return true;
+      case C::kWordPair: *value = Combine(Combine(s.word0, s.word1), after_word()); return true;
+      case C::kWordTriple: *value = Combine(Combine(s.word0, s.word1), s.word2); return true;
+      case C::kWordSkip: *value = Combine(Combine(s.word0, s.word2), 7); return true;
+      case C::kSparseSkip1: *value = (s.c8 & 0xffff00) | 0x1000000000ull; return true;
+      case C::kSparseSkip2: *value = (s.c8 & 0xffff0000) | 0x2000000000ull; return true;
+      case C::kSparseGap: *value = (s.c8 & 0xff00ff) | 0x3000000000ull; return true;
+      case C::kSparseWide: *value = (s.c8 & 0xff00ff00ff00ull) | 0x400000000000000ull; return true;
+      case C::kCharClasses: *value = Combine(s.class_hash << 8 | c1, 14); return true;
+      case C::kNesting: *value = Combine(Combine(s.word0, s.nesting), 15); return true;
+      default: return false;
     }
   }
 
@@ -980,19 +993,20 @@ class ContextMixingModel final : public Predictor {
   void NewByte() {
     c0_ = 1;
     bit_pos_ = 0;
+    const TextState now = CurrentTextState();
     if (next_known_) {
       // Computed at the byte's last bit (PrefetchNextByte), for either value of that bit.
       const NextByteHashes& next = next_[c1_ & 1];
       for (int i = 0; i < active_contexts_; ++i) {
         const uint64_t h = i < num_text_contexts_ ? next.context[i] : 0;
-        context_hash_[i] = h != 0 ? h : ContextHash(ContextValue(config_.contexts[i]), i);
+        context_hash_[i] = h != 0 ? h : ContextHash(ContextValue(config_.contexts[i], now), i);
       }
       order2_apm_hash_ = next.order2_apm;
       last2_apm_hash_ = next.last2_apm;
       next_known_ = false;
     } else {
       for (int i = 0; i < active_contexts_; ++i) {
-        context_hash_[i] = ContextHash(ContextValue(config_.contexts[i]), i);
+        context_hash_[i] = ContextHash(ContextValue(config_.contexts[i], now), i);
       }
       if (config_.order2_apm) order2_apm_hash_ = Order2ApmHash(c8_);
       if (config_.last2_apm) last2_apm_hash_ = Last2ApmHash(c8_);
@@ -1055,8 +1069,6 @@ class ContextMixingModel final : public Predictor {
     return p;
   }
 
-  uint64_t OrderHash(int n) const { return n <= 8 ? OrderValue(n, c8_) : LongOrderHash(c8_, n, 0); }
-
   // The order-n context (n > 8) whose last 8 bytes are `c8` and whose byte k back
   // (k > 8) is Back(k - lag).
   uint64_t LongOrderHash(uint64_t c8, int n, int lag) const {
@@ -1065,35 +1077,17 @@ class ContextMixingModel final : public Predictor {
     return h;
   }
 
-  uint64_t ContextValue(Context c) const {
+  // Context c's value for the byte about to start; `now` is CurrentTextState().
+  uint64_t ContextValue(Context c, const TextState& now) const {
+    uint64_t value;
+    if (TextContextValue(c, now, &value)) return value;
     switch (c) {
-      case C::kOrder1: return OrderHash(1);
-      case C::kOrder2: return OrderHash(2);
-      case C::kOrder3: return OrderHash(3);
-      case C::kOrder4: return OrderHash(4);
-      case C::kOrder5: return OrderHash(5);
-      case C::kOrder6: return OrderHash(6);
-      case C::kOrder7: return OrderHash(7);
-      case C::kOrder8: return OrderHash(8);
-      case C::kOrder12: return OrderHash(12);
-      case C::kOrder16: return OrderHash(16);
-      case C::kOrder24: return OrderHash(24);
-      case C::kWord: return Combine(word0_, IsWordByte(c1_) ? 0 : c1_ + 256);
-      case C::kWordPair: return Combine(Combine(word0_, word1_), IsWordByte(c1_) ? 0 : c1_ + 256);
-      case C::kWordTriple: return Combine(Combine(word0_, word1_), word2_);
-      case C::kWordSkip: return Combine(Combine(word0_, word2_), 7);
-      case C::kSparseSkip1: return (c8_ & 0xffff00) | 0x1000000000ull;
-      case C::kSparseSkip2: return (c8_ & 0xffff0000) | 0x2000000000ull;
-      case C::kSparseGap: return (c8_ & 0xff00ff) | 0x3000000000ull;
-      case C::kSparseWide: return (c8_ & 0xff00ff00ff00ull) | 0x400000000000000ull;
       case C::kColumn: {
         const uint64_t column = pos_ - line_start_;
         const uint64_t above_pos = prev_line_start_ + column;
         const uint64_t above = above_pos < line_start_ ? Back(static_cast<int>(std::min<uint64_t>(pos_ - above_pos, 1u << 20))) : 0;
         return Combine(std::min<uint64_t>(column, 255) | above << 8 | c1_ << 16, 11);
       }
-      case C::kCharClasses: return Combine(class_hash_ << 8 | c1_, 14);
-      case C::kNesting: return Combine(Combine(word0_, nesting_), 15);
       case C::kIndirect1: return Combine(c1_ | static_cast<uint64_t>(indirect1_[c1_]) << 8, 12);
       case C::kImageNeighbours: {
         const Neighbours p = ImageNeighbours();
@@ -1126,6 +1120,7 @@ class ContextMixingModel final : public Predictor {
         const uint32_t c1c2 = static_cast<uint32_t>(c8_ & 0xffff);
         return Combine(c1c2 | static_cast<uint64_t>(indirect2_[c1c2]) << 16, 13);
       }
+      default: break;  // the text contexts, above
     }
     return 0;
   }
