@@ -494,7 +494,11 @@ class ContextMixingModel final : public Predictor {
       const int lanes = layer1_[0].lanes();
       if (lanes % 16 == 0) {
         int32_t dots[kWeightSets];
-        cm::DotProducts16(x, rows, kWeightSets, lanes, dots);
+        if (avx2_) {
+          cm::DotProducts16Avx2(x, rows, kWeightSets, lanes, dots);
+        } else {
+          cm::DotProducts16Scalar(x, rows, kWeightSets, lanes, dots);
+        }
         for (int s = 0; s < kWeightSets; ++s) layer1_out_[s] = layer1_[s].Finish(dots[s]);
       } else {
         for (int s = 0; s < kWeightSets; ++s) {
@@ -619,7 +623,11 @@ class ContextMixingModel final : public Predictor {
       }
       const int lanes = layer1_[0].lanes();
       if (lanes % 16 == 0) {
-        cm::TrainWeightsMany16(inputs_.data(), rows, kWeightSets, lanes, errors);
+        if (avx2_) {
+          cm::TrainWeightsMany16Avx2(inputs_.data(), rows, kWeightSets, lanes, errors);
+        } else {
+          cm::TrainWeightsMany16Scalar(inputs_.data(), rows, kWeightSets, lanes, errors);
+        }
       } else {
         for (int s = 0; s < kWeightSets; ++s) cm::MixerKernels16::Train(inputs_.data(), rows[s], lanes, errors[s]);
       }
@@ -1141,6 +1149,7 @@ class ContextMixingModel final : public Predictor {
   Apm apm_order2_;
   Apm apm_last2_;
   int selectors_ = 1;
+  bool avx2_ = cm::HaveAvx2();  // the first layer's kernels for this CPU
   int num_contexts_ = 0;
   int num_signal_contexts_ = 0;
   int num_text_contexts_ = 0;
