@@ -955,7 +955,8 @@ class ContextMixingModel final : public Predictor {
   void DetectText(uint8_t byte) {
     // Bytes of UTF-8 sequences count as printable (em dashes, accented letters).
     const bool printable = (byte >= 32 && byte != 127) || byte == '\n' || byte == '\r' || byte == '\t';
-    const bool letter = (byte | 32) >= 'a' && (byte | 32) <= 'z';
+    // Bytes from 0x80 count as letters: UTF-8 letters, and the word transform's codes.
+    const bool letter = ((byte | 32) >= 'a' && (byte | 32) <= 'z') || byte >= 128;
     const bool space = byte == ' ' || byte == '\n';
     // Means of all bytes so far, then of about the last 64, so that a chunk of
     // text is known as such after its first words.
