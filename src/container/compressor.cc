@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "codec/model_codec.h"
+#include "codec/word_transform.h"
 #include "container/format.h"
 #include "lmzip/container.h"
 #include "model/cm.h"
@@ -129,6 +130,36 @@ Status CheckModel(const format::Header& h, const std::string& weights_path) {
 
 }  // namespace
 
+namespace {
+
+void PutLe32(uint32_t v, std::vector<uint8_t>* out) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+
+// Whether chunks of `size` bytes coded by `spec` try the word transform: the cm
+// model without a primed state (which learnt untransformed text), on chunks large
+// enough for the dictionary to pay.
+bool UsesWordTransform(const ModelSpec& spec, size_t size) {
+  return spec.name == "cm" && spec.weights_path.empty() && size >= words::kMinChunkSize;
+}
+
+// Decodes a kMethodModelWords payload into exactly `raw_size` bytes of `raw`.
+Status DecodeWords(const ModelSpec& spec, std::span<const uint8_t> payload, uint32_t raw_size,
+                   std::vector<uint8_t>* raw, ProgressBar* progress) {
+  if (payload.size() < 4) return Status::Corruption("word-transformed chunk is truncated");
+  uint32_t size = 0;
+  for (int i = 0; i < 4; ++i) size |= static_cast<uint32_t>(payload[i]) << (8 * i);
+  // The transform only ever shortens a chunk.
+  if (size > raw_size) return Status::Corruption("word-transformed size exceeds the chunk");
+  std::vector<uint8_t> transformed(size);
+  LMZIP_RETURN_IF_ERROR(DecodeWithModel(spec, payload.subspan(4), size, transformed.data(), progress));
+  LMZIP_RETURN_IF_ERROR(words::Inverse(transformed, raw_size, raw));
+  if (progress) progress->Add(raw_size - size);
+  return Status::Ok();
+}
+
+}  // namespace
+
 uint32_t DefaultChunkSize(int level) {
   if (level <= 3) return 4u << 20;
   if (level <= 6) return 16u << 20;
@@ -208,11 +239,20 @@ Result<CompressStats> CompressImpl(ByteSource& in, ByteSink& out, const Compress
     ParallelFor(filled, threads, [&](size_t i) {
       Chunk& c = batch[i];
       c.coded.clear();
-      c.status = EncodeWithModel(spec, c.raw, &c.coded, options.progress);
+      uint8_t method = format::kMethodModel;
+      std::vector<uint8_t> transformed;
+      if (UsesWordTransform(spec, c.raw.size()) && words::Forward(c.raw, &transformed)) {
+        method = format::kMethodModelWords;
+        PutLe32(static_cast<uint32_t>(transformed.size()), &c.coded);
+        c.status = EncodeWithModel(spec, transformed, &c.coded, options.progress);
+        if (options.progress) options.progress->Add(c.raw.size() - transformed.size());
+      } else {
+        c.status = EncodeWithModel(spec, c.raw, &c.coded, options.progress);
+      }
       c.frame.raw_size = static_cast<uint32_t>(c.raw.size());
       c.frame.raw_hash = format::Hash64(c.raw);
       // Data the model cannot shrink (already compressed, random) is stored as is.
-      c.frame.method = c.coded.size() >= c.raw.size() ? format::kMethodStored : format::kMethodModel;
+      c.frame.method = c.coded.size() >= c.raw.size() ? format::kMethodStored : method;
       c.frame.coded_size = static_cast<uint32_t>(
           c.frame.method == format::kMethodStored ? c.raw.size() : c.coded.size());
     });
@@ -278,6 +318,8 @@ Result<CompressStats> DecompressImpl(ByteSource& in, ByteSink& out,
       if (c.frame.method == format::kMethodModel) {
         c.raw.resize(c.frame.raw_size);
         c.status = DecodeWithModel(spec, c.coded, c.frame.raw_size, c.raw.data(), options.progress);
+      } else if (c.frame.method == format::kMethodModelWords) {
+        c.status = DecodeWords(spec, c.coded, c.frame.raw_size, &c.raw, options.progress);
       } else {
         c.raw.swap(c.coded);
         c.status = Status::Ok();

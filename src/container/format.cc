@@ -149,6 +149,8 @@ Result<ChunkFrame> ParseChunkFrameHeader(std::span<const uint8_t> bytes, uint32_
   if (f.raw_size == 0 || f.raw_size > chunk_size) return Status::Corruption("bad chunk size");
   if (f.method == kMethodStored) {
     if (f.coded_size != f.raw_size) return Status::Corruption("stored chunk has wrong size");
+  } else if (f.method == kMethodModelWords) {
+    if (f.coded_size < 4) return Status::Corruption("word-transformed chunk is truncated");
   } else if (f.method != kMethodModel) {
     return Status::Corruption("unknown chunk method " + std::to_string(f.method));
   }

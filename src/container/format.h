@@ -22,6 +22,9 @@ inline constexpr uint8_t kFrameEnd = 2;
 
 inline constexpr uint8_t kMethodModel = 0;   // payload is the model's arithmetic code
 inline constexpr uint8_t kMethodStored = 1;  // payload is the raw bytes (model would expand them)
+// payload is transformed_size:4, then the model's arithmetic code of the chunk after
+// the word transform (codec/word_transform.h), transformed_size bytes
+inline constexpr uint8_t kMethodModelWords = 2;
 
 inline constexpr size_t kFixedHeaderSize = 8;     // magic, version, flags, body length
 inline constexpr size_t kChunkFrameHeaderSize = 21;

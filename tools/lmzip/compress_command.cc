@@ -360,7 +360,9 @@ int InfoMain(int argc, char** argv) {
     if (chunks) {
       for (size_t k = 0; k < i.chunk_raw_sizes.size(); ++k) {
         fmt::print("  chunk {:6}  {:10} -> {:10} {}\n", k, i.chunk_raw_sizes[k], i.chunk_coded_sizes[k],
-                   i.chunk_methods[k] == format::kMethodStored ? "stored" : "model");
+                   i.chunk_methods[k] == format::kMethodStored       ? "stored"
+                   : i.chunk_methods[k] == format::kMethodModelWords ? "model, word transform"
+                                                                     : "model");
       }
     }
   }
