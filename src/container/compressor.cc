@@ -152,7 +152,9 @@ Status DecodeWords(const ModelSpec& spec, std::span<const uint8_t> payload, uint
   // The transform only ever shortens a chunk.
   if (size > raw_size) return Status::Corruption("word-transformed size exceeds the chunk");
   std::vector<uint8_t> transformed(size);
-  LMZIP_RETURN_IF_ERROR(DecodeWithModel(spec, payload.subspan(4), size, transformed.data(), progress));
+  ModelSpec text_spec = spec;
+  text_spec.known_text = true;
+  LMZIP_RETURN_IF_ERROR(DecodeWithModel(text_spec, payload.subspan(4), size, transformed.data(), progress));
   LMZIP_RETURN_IF_ERROR(words::Inverse(transformed, raw_size, raw));
   if (progress) progress->Add(raw_size - size);
   return Status::Ok();
@@ -244,7 +246,9 @@ Result<CompressStats> CompressImpl(ByteSource& in, ByteSink& out, const Compress
       if (UsesWordTransform(spec, c.raw.size()) && words::Forward(c.raw, &transformed)) {
         method = format::kMethodModelWords;
         PutLe32(static_cast<uint32_t>(transformed.size()), &c.coded);
-        c.status = EncodeWithModel(spec, transformed, &c.coded, options.progress);
+        ModelSpec text_spec = spec;
+        text_spec.known_text = true;
+        c.status = EncodeWithModel(text_spec, transformed, &c.coded, options.progress);
         if (options.progress) options.progress->Add(c.raw.size() - transformed.size());
       } else {
         c.status = EncodeWithModel(spec, c.raw, &c.coded, options.progress);

@@ -262,8 +262,9 @@ constexpr int kMaxInputs = cm::PaddedInputs16(3 * kMaxContexts + kSharedInputs +
 
 class ContextMixingModel final : public Predictor {
  public:
-  ContextMixingModel(int level, uint64_t input_size)
-      : config_(SizedConfig(ConfigFor(level), input_size)),
+  ContextMixingModel(int level, uint64_t input_size, bool known_text = false)
+      : known_text_(known_text),
+        config_(SizedConfig(ConfigFor(level), input_size)),
         slots_(size_t{1} << config_.table_bits),
         match_(config_.history_bits, config_.match_index_bits, config_.match_min_length,
                config_.grow_match_index, config_.long_match_length),
@@ -955,8 +956,7 @@ class ContextMixingModel final : public Predictor {
   void DetectText(uint8_t byte) {
     // Bytes of UTF-8 sequences count as printable (em dashes, accented letters).
     const bool printable = (byte >= 32 && byte != 127) || byte == '\n' || byte == '\r' || byte == '\t';
-    // Bytes from 0x80 count as letters: UTF-8 letters, and the word transform's codes.
-    const bool letter = ((byte | 32) >= 'a' && (byte | 32) <= 'z') || byte >= 128;
+    const bool letter = (byte | 32) >= 'a' && (byte | 32) <= 'z';
     const bool space = byte == ' ' || byte == '\n';
     // Means of all bytes so far, then of about the last 64, so that a chunk of
     // text is known as such after its first words.
@@ -970,7 +970,8 @@ class ContextMixingModel final : public Predictor {
       letter_share_ += ((letter ? 65536 : 0) - letter_share_) / window;
       space_share_ += ((space ? 65536 : 0) - space_share_) / window;
     }
-    const bool text = printable_share_ > 62259 && letter_share_ > 26214 && space_share_ > 3277;
+    const bool text =
+        known_text_ || (printable_share_ > 62259 && letter_share_ > 26214 && space_share_ > 3277);
     const int active = text ? num_text_contexts_ : num_contexts_;
     if (active < active_contexts_) {
       // Resting inputs read as zero.
@@ -1134,6 +1135,8 @@ class ContextMixingModel final : public Predictor {
     return 0;
   }
 
+  // The input is known to be text: image and audio parts rest from the first byte.
+  bool known_text_ = false;
   LevelConfig config_;
   bool ok_ = false;
   SlotTable slots_;
@@ -1331,7 +1334,7 @@ Result<std::shared_ptr<const ContextMixingModel>> LoadPrimed(const std::string& 
 
 Result<std::unique_ptr<Predictor>> NewContextMixingModel(const ModelSpec& spec) {
   if (spec.weights_path.empty()) {
-    auto model = std::make_unique<ContextMixingModel>(spec.level, spec.input_size);
+    auto model = std::make_unique<ContextMixingModel>(spec.level, spec.input_size, spec.known_text);
     if (!model->ok()) {
       return Status::IOError("out of memory for the level " + std::to_string(spec.level) +
                              " context-mixing model (try a lower level)");
