@@ -258,6 +258,14 @@ constexpr int kMaxContexts = 28;
 constexpr int kRunTableShift = 4;
 constexpr int kSharedInputs = MatchModel::kInputs + 2;
 constexpr int kWeightSets = 5;  // first-layer weight sets with many_selectors
+// Rows of each first-layer weight set for bytes the signal model does not predict:
+// match length x bit position, bits of the current byte, previous byte x bit
+// position, known contexts, word length x class of byte 1 x bit position. Each set
+// has as many rows again for the bytes it predicts (see PredictBit).
+constexpr int kSetRows[kWeightSets] = {16 * 8, 256, 256 * 8, (kMaxContexts + 1) * 4, 8 * 8 * 8};
+// Second-layer rows: current bits x class of byte 1, then, for signals, bit position
+// x where the better blend lies against the bits of the byte so far.
+constexpr int kLayer2Rows = 256 * 8 + 8 * cm::SignalModel::kRelations;
 constexpr int kMaxInputs = cm::PaddedInputs16(3 * kMaxContexts + kSharedInputs + cm::SignalModel::kInputs);
 
 class ContextMixingModel final : public Predictor {
@@ -272,6 +280,7 @@ class ContextMixingModel final : public Predictor {
         order0_(256, 1023),
         apm_order0_(256, 7),
         apm_signal_(cm::SignalModel::kApmContexts, 6),
+        apm_distance_(cm::SignalModel::kDistanceContexts, 6),
         apm_order1_(config_.order1_apm ? 65536 : 1, 7),
         apm_order2_(config_.order2_apm ? size_t{1} << kOrder2ApmBits : 1, 6),
         apm_last2_(config_.last2_apm ? size_t{1} << kOrder2ApmBits : 1, 6),
@@ -302,12 +311,12 @@ class ContextMixingModel final : public Predictor {
     const int init = 2 * Mixer16::kOne / (num_inputs_ - cm::SignalModel::kInputs);
     if (config_.many_selectors) {
       selectors_ = kWeightSets;
-      layer1_.emplace_back(num_inputs_, 16 * 8, init);   // match length x bit position
-      layer1_.emplace_back(num_inputs_, 256, init);      // bits of the current byte
-      layer1_.emplace_back(num_inputs_, 256 * 8, init);  // previous byte x bit position
-      layer1_.emplace_back(num_inputs_, (kMaxContexts + 1) * 4, init);  // known contexts
-      layer1_.emplace_back(num_inputs_, 8 * 8 * 8, init);  // word length x class of byte 1 x bit position
-      layer2_ = Mixer(selectors_, 256 * 8, 65536 / selectors_);  // current bits x class of byte 1
+      for (int s = 0; s < kWeightSets; ++s) layer1_.emplace_back(num_inputs_, 2 * kSetRows[s], init);
+      layer2_ = Mixer(selectors_, kLayer2Rows, 65536 / selectors_);
+      text_end_ = kSharedInputs + num_text_contexts_ * inputs_per_context_;
+      const int signal_inputs = num_inputs_ - text_end_ + 1;
+      signal_judge_ = Mixer16(signal_inputs, 8, 2 * Mixer16::kOne / signal_inputs);
+      text_judge_ = Mixer16(text_end_ + 1, 8, 2 * Mixer16::kOne / (text_end_ + 1));
     } else {
       selectors_ = 1;
       layer1_.emplace_back(num_inputs_, 16 * 256, init);  // match length x current bits
@@ -319,6 +328,14 @@ class ContextMixingModel final : public Predictor {
       const int w = Mixer16::kOne * 4000 / 65536;
       for (Mixer16& m : layer1_) {
         m.SetWeights(first, cm::SignalModel::kInputs, w);
+      }
+      // In the rows for signals the other inputs start at a quarter of their weight:
+      // in a chunk of an image or of audio the text contexts are mostly noise, which
+      // the mixer has too few bytes to learn away.
+      if (config_.many_selectors) {
+        for (int s = 0; s < kWeightSets; ++s) {
+          layer1_[static_cast<size_t>(s)].SetWeightsInRows(kSetRows[s], 2 * kSetRows[s], 0, first, init / 4);
+        }
       }
     }
     slot_.fill(nullptr);
@@ -341,8 +358,17 @@ class ContextMixingModel final : public Predictor {
     ar.Vector(state_maps_, state_maps_.size());
     for (Mixer16& m : layer1_) m.Serialize(ar);
     layer2_.Serialize(ar);
+    signal_judge_.Serialize(ar);
+    text_judge_.Serialize(ar);
+    ar.Pod(signal_judge_error_);
+    ar.Pod(text_judge_error_);
+    if (Archive::kLoading) {
+      signal_judge_error_ = std::clamp(signal_judge_error_, 0, kJudgeErrorMax);
+      text_judge_error_ = std::clamp(text_judge_error_, 0, kJudgeErrorMax);
+    }
     apm_order0_.Serialize(ar);
     apm_signal_.Serialize(ar);
+    apm_distance_.Serialize(ar);
     apm_order1_.Serialize(ar);
     apm_order2_.Serialize(ar);
     apm_last2_.Serialize(ar);
@@ -437,6 +463,21 @@ class ContextMixingModel final : public Predictor {
 
   Granularity granularity() const override { return Granularity::kBit; }
 
+  // Predicts the bit with both judges (x: the n inputs of the main mixer; the text
+  // contexts' first); returns whether the text contexts' inputs should rest.
+  bool JudgeText(const int16_t* x, int n) {
+    int16_t* signal_x = judge_x_.data();
+    int16_t* text_x = signal_x + kJudgeTextOffset;
+    std::fill(judge_x_.begin(), judge_x_.end(), int16_t{0});
+    std::copy(x + text_end_, x + n, signal_x);
+    signal_x[n - text_end_] = 256;
+    std::copy(x, x + text_end_, text_x);
+    text_x[text_end_] = 256;
+    signal_judge_.Mix(signal_x, bit_pos_);
+    text_judge_.Mix(text_x, bit_pos_);
+    return static_cast<int64_t>(signal_judge_error_) * 5 < static_cast<int64_t>(text_judge_error_) * 4;
+  }
+
   uint32_t PredictBit() override {
     // Inputs: the match model, order 0 and a bias, then the contexts (text contexts
     // first, signal contexts last, so that the active inputs are a prefix).
@@ -473,6 +514,10 @@ class ContextMixingModel final : public Predictor {
       signal_.Predict(c0_, bit_pos_, x + n);
       n += cm::SignalModel::kInputs;
     }
+    judged_ = signal_predicted_ && selectors_ > 1;
+    if (judged_ && JudgeText(x, n)) {
+      for (int i = kSharedInputs; i < text_end_; ++i) x[i] = 0;
+    }
     const int active = n;
 
     const int match_bucket = match_.LengthBucket();
@@ -483,13 +528,15 @@ class ContextMixingModel final : public Predictor {
       // On images and audio the previous byte's high bits and the better signal
       // blend's error bucket choose two of the weight sets in place of the previous
       // byte and the word: a chunk is too short to train 2048 sets, and words mean
-      // nothing there.
+      // nothing there. Signals have rows of their own in every set.
       const bool signal = signal_predicted_;
       const int by_byte = signal ? (c1_ >> 4) * 8 + bit_pos_ : c1_ * 8 + bit_pos_;
       const int by_word = signal ? signal_.BetterBlendBucket() * 8 + bit_pos_
                                  : (word_length_ * 8 + static_cast<int>(class_hash_ >> 3 & 7)) * 8 + bit_pos_;
-      const int selected[kWeightSets] = {match_bucket * 8 + bit_pos_, c0_, by_byte, known_ * 4 + (bit_pos_ >> 1),
-                                         by_word};
+      int selected[kWeightSets] = {match_bucket * 8 + bit_pos_, c0_, by_byte, known_ * 4 + (bit_pos_ >> 1), by_word};
+      if (signal) {
+        for (int s = 0; s < kWeightSets; ++s) selected[s] += kSetRows[s];
+      }
       int16_t* rows[kWeightSets];
       for (int s = 0; s < kWeightSets; ++s) rows[s] = layer1_[s].Select(selected[s], active);
       const int lanes = layer1_[0].lanes();
@@ -506,7 +553,9 @@ class ContextMixingModel final : public Predictor {
           layer1_out_[s] = layer1_[s].Finish(cm::MixerKernels16::Dot(x, rows[s], lanes));
         }
       }
-      st = layer2_.Mix(layer1_out_.data(), c0_ | static_cast<int>(class_hash_ & 7) << 8);
+      const int layer2_row = signal ? 256 * 8 + bit_pos_ * cm::SignalModel::kRelations + signal_.Relation(c0_, bit_pos_)
+                                    : c0_ | static_cast<int>(class_hash_ & 7) << 8;
+      st = layer2_.Mix(layer1_out_.data(), layer2_row);
     }
     mixer_st_ = st;
 
@@ -529,10 +578,11 @@ class ContextMixingModel final : public Predictor {
       p = p_mix;  // level 1: the mixer alone
     }
     if (signal_predicted_) {
-      // Level 1 (the mixer alone before this stage) weights it 3:1, the others 1:1:
-      // what codes images and audio smallest at each.
+      // Level 1 (the mixer alone before these stages) weights the two 3:1 against
+      // it, the others 1:1: what codes images and audio smallest at each.
       const int p_signal = apm_signal_.P(st, static_cast<size_t>(signal_.ApmContext(c0_, bit_pos_)));
-      p = config_.level == 1 ? (p + 3 * p_signal) >> 2 : (p + p_signal) >> 1;
+      const int p_distance = apm_distance_.P(st, static_cast<size_t>(signal_.DistanceContext(c0_, bit_pos_)));
+      p = config_.level == 1 ? (p + 2 * p_signal + p_distance) >> 2 : (2 * p + p_signal + p_distance) >> 2;
     }
     return static_cast<uint32_t>(std::clamp(p, 1, 65535));
   }
@@ -606,6 +656,7 @@ class ContextMixingModel final : public Predictor {
     if (signal_predicted_) {
       signal_.Update(bit);
       apm_signal_.Update(bit);
+      apm_distance_.Update(bit);
     }
     match_.Update(bit);
     order0_.Update(bit);
@@ -633,6 +684,16 @@ class ContextMixingModel final : public Predictor {
         for (int s = 0; s < kWeightSets; ++s) cm::MixerKernels16::Train(inputs_.data(), rows[s], lanes, errors[s]);
       }
       layer2_.Update(layer1_out_.data(), bit, 1);
+      if (judged_) {
+        const auto brier = [bit](int p) {
+          const int e = (bit << 12) - p;
+          return (e * e) >> 4;
+        };
+        signal_judge_error_ += (brier(signal_judge_.p()) - signal_judge_error_) >> 10;
+        text_judge_error_ += (brier(text_judge_.p()) - text_judge_error_) >> 10;
+        signal_judge_.Update(judge_x_.data(), bit, rate);
+        text_judge_.Update(judge_x_.data() + kJudgeTextOffset, bit, rate);
+      }
     }
     if (config_.order1_apm) {
       if (!config_.order2_apm) apm_order0_.Update(bit);
@@ -1147,8 +1208,24 @@ class ContextMixingModel final : public Predictor {
   std::vector<uint32_t> state_maps_;
   std::vector<Mixer16> layer1_;
   Mixer layer2_;
+  // While the signal model is in use (levels with many selectors): two small mixers,
+  // one of the signal inputs (the signal contexts and the signal model) and one of
+  // the others, by bit position, and their recent squared errors (2^-10 per bit, in
+  // units of 2^-20). While the signal inputs alone err less, by a fifth, than the
+  // others alone, the text contexts' inputs to the main mixer are zero: on images
+  // and audio they are noise that a chunk is too short to learn away.
+  Mixer16 signal_judge_, text_judge_;
+  int32_t signal_judge_error_ = 0, text_judge_error_ = 0;
+  static constexpr int kJudgeErrorMax = 1 << 20;
+  static constexpr int kJudgeTextOffset = 64;  // text inputs' offset in judge_x_
+  // The signal inputs: three per signal context (five kinds), the signal model's, a bias.
+  static_assert(3 * 5 + cm::SignalModel::kInputs + 1 <= kJudgeTextOffset);
+  alignas(32) std::array<int16_t, kJudgeTextOffset + cm::PaddedInputs16(kSharedInputs + 3 * kMaxContexts + 1)> judge_x_{};
+  int text_end_ = 0;     // the first input after the text contexts'
+  bool judged_ = false;  // whether the judges predicted this bit
   Apm apm_order0_;
   Apm apm_signal_;  // by the signal model's prediction, while it is in use
+  Apm apm_distance_;  // by a least-squares prediction's distance, likewise
   Apm apm_order1_;
   Apm apm_order2_;
   Apm apm_last2_;
@@ -1398,11 +1475,12 @@ size_t ContextMixingMemory(int level) {
   bytes += MatchModel::MaxBytes(c.history_bits, c.match_index_bits, c.long_match_length > 0);
   bytes += size_t{1} << c.history_bits;              // context history
   bytes += 256 * 33 * 2;                             // order-0 APM
+  bytes += (cm::SignalModel::kApmContexts + cm::SignalModel::kDistanceContexts) * 33 * 2;  // signal APMs
   if (c.order1_apm) bytes += 65536 * 33 * 2;
   if (c.order2_apm) bytes += (size_t{1} << kOrder2ApmBits) * 33 * 2;
   if (c.last2_apm) bytes += (size_t{1} << kOrder2ApmBits) * 33 * 2;
-  bytes += cm::PaddedInputs16(inputs) * 2 * (c.many_selectors ? (16 * 8 + 256 + 256 * 8 + 116 + 512) : 16 * 256);
-  if (c.many_selectors) bytes += 256 * 8 * 8 * 4;  // second layer
+  bytes += cm::PaddedInputs16(inputs) * 2 * (c.many_selectors ? 2 * (16 * 8 + 256 + 256 * 8 + 116 + 512) : 16 * 256);
+  if (c.many_selectors) bytes += kLayer2Rows * 8 * 4;  // second layer
   bytes += contexts * 256 * 4 + 65536 * 2;
   if (c.run_inputs) bytes += size_t{4} << c.table_bits >> kRunTableShift;
   return bytes;

@@ -466,6 +466,13 @@ class BasicMixer {
 
   // Sets input `i`'s weight (16.16) in every row.
   void SetWeight(int i, int32_t w) { SetWeights(i, 1, w); }
+  // Sets the weights of inputs first .. first + count - 1 in rows row_begin ..
+  // row_end - 1.
+  void SetWeightsInRows(int row_begin, int row_end, int first, int count, int32_t w) {
+    for (int r = row_begin; r < row_end; ++r) {
+      std::fill_n(weights_.begin() + static_cast<ptrdiff_t>(r) * inputs_ + first, count, static_cast<Value>(w));
+    }
+  }
   // Sets the weights of inputs first .. first + count - 1 in every row.
   void SetWeights(int first, int count, int32_t w) {
     for (size_t row = 0; row < weights_.size(); row += static_cast<size_t>(inputs_)) {

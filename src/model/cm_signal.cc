@@ -162,14 +162,18 @@ void SignalModel::Predict(int c0, int bit_pos, int16_t* x) {
     }
     x[k] = static_cast<int16_t>(st);
   }
-  x[kPredictors] = static_cast<int16_t>(image_mixer_.Mix(image_x_.data(), bucket_[kImageBlend] * 8 + bit_pos));
+  x[kPredictors] = static_cast<int16_t>(image_mixer_.Mix(image_x_.data(), (bucket_[kImageBlend] / 3) * 8 + bit_pos));
   x[kPredictors + 1] = static_cast<int16_t>(audio_mixer_.Mix(audio_x_.data(), bucket_[kAudioBlend] * 8 + bit_pos));
 }
 
 int SignalModel::ApmContext(int c0, int bit_pos) const {
   const int k = BetterBlend();
   const int which = k == kAudioBlend ? 1 : 0;
-  const int mu = predicted_[k];
+  return ((which * kErrorBuckets + bucket_[k]) * 8 + bit_pos) * kRelations + Relation(c0, bit_pos);
+}
+
+int SignalModel::Relation(int c0, int bit_pos) const {
+  const int mu = predicted_[BetterBlend()];
   const int prefix = c0 - (1 << bit_pos);
   const int mu_prefix = mu >> (8 - bit_pos);
   int relation;
@@ -180,7 +184,20 @@ int SignalModel::ApmContext(int c0, int bit_pos) const {
   } else {
     relation = 2 + (((mu << bit_pos) & 255) >> 6);  // the next two bits of the value
   }
-  return ((which * kErrorBuckets + bucket_[k]) * 8 + bit_pos) * 6 + relation;
+  return relation;
+}
+
+int SignalModel::DistanceContext(int c0, int bit_pos) const {
+  constexpr int kImageOls = 12, kAudioOls = kImagePredictors + 6;
+  const bool image = BetterBlend() == kImageBlend;
+  const int k = image ? kImageOls : kAudioOls;
+  const int width = 256 >> bit_pos;
+  const int lo = (c0 - (1 << bit_pos)) << (8 - bit_pos);
+  // The boundary lies half-way between the values lo + width / 2 - 1 and lo + width / 2.
+  const int d = quarter_[k] - (4 * (lo + width / 2) - 2);
+  const int magnitude = d < 0 ? -d : d;
+  const int steps = magnitude == 0 ? 0 : std::min(32 - __builtin_clz(static_cast<unsigned>(magnitude)), 11);
+  return ((((image ? 0 : 4) + std::min(bucket_[k] / 3, 3)) * 8 + bit_pos) * 2 + (d >= 0 ? 1 : 0)) * 12 + steps;
 }
 
 void SignalModel::Update(int bit) {

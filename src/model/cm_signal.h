@@ -342,6 +342,20 @@ class SignalModel {
   // Valid after Predict, for the same `c0` and `bit_pos`.
   static constexpr int kApmContexts = 2 * kErrorBuckets * 8 * 6;
   int ApmContext(int c0, int bit_pos) const;
+  // Where the better blend's predicted value lies against the bits of the byte so
+  // far, below kRelations: below, above, or within (with its next two bits). Valid
+  // after Predict, for the same `c0` and `bit_pos`.
+  static constexpr int kRelations = 6;
+  int Relation(int c0, int bit_pos) const;
+  // A second context for refining the final probability, below kDistanceContexts:
+  // a least-squares predictor's value (the 20-neighbour one's while the image blend
+  // is the better, else the cascaded order-16 audio one's) against the boundary
+  // between the two halves of the values the bits so far allow: the side, the
+  // distance (1/4 units) in 12 log2 steps, with the bit position, the predictor's
+  // error bucket in four groups and whether it is the image or the audio one. Valid
+  // after Predict.
+  static constexpr int kDistanceContexts = 2 * 4 * 8 * 2 * 12;
+  int DistanceContext(int c0, int bit_pos) const;
   // The error bucket of the blend (image or audio) with the smaller learned spread,
   // plus kErrorBuckets for audio: below 2 * kErrorBuckets. Valid after EndByte.
   int BetterBlendBucket() const {
@@ -472,8 +486,9 @@ class SignalModel {
   // its distribution; predicted_ holds it rounded.
   std::array<int16_t, kPredictors> quarter_{};
   // Mixers of the image and of the audio predictors, by the blend's error bucket and
-  // the bit position.
-  Mixer image_mixer_{kImagePredictors, kErrorBuckets * 8, 65536 / kImagePredictors};
+  // the bit position (see image_mixer_).
+  // The image mixer's rows: the blend's error bucket in four groups.
+  Mixer image_mixer_{kImagePredictors, 4 * 8, 65536 / kImagePredictors};
   Mixer audio_mixer_{kAudioPredictors, kErrorBuckets * 8, 65536 / kAudioPredictors};
   std::array<int32_t, PaddedInputs(kImagePredictors)> image_x_{};
   std::array<int32_t, PaddedInputs(kAudioPredictors)> audio_x_{};
