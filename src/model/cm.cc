@@ -464,11 +464,12 @@ class ContextMixingModel final : public Predictor {
   Granularity granularity() const override { return Granularity::kBit; }
 
   // Predicts the bit with both judges (x: the n inputs of the main mixer; the text
-  // contexts' first); returns whether the text contexts' inputs should rest.
+  // contexts' first); returns whether the text contexts' inputs should rest. n is
+  // the same at every call (all contexts are active), so the padding of judge_x_
+  // past what is copied stays zero.
   bool JudgeText(const int16_t* x, int n) {
     int16_t* signal_x = judge_x_.data();
     int16_t* text_x = signal_x + kJudgeTextOffset;
-    std::fill(judge_x_.begin(), judge_x_.end(), int16_t{0});
     std::copy(x + text_end_, x + n, signal_x);
     signal_x[n - text_end_] = 256;
     std::copy(x, x + text_end_, text_x);
