@@ -31,6 +31,9 @@ TEST(GoldenTest, GoldenFilesDecodeToTheirOriginals) {
       {"sample.cm1.lmz", "sample.txt"},
       {"sample.cm6.lmz", "sample.txt"},
       {"sample.cm9.lmz", "sample.txt"},
+      {"signal.cm1.lmz", "signal.bin"},
+      {"signal.cm6.lmz", "signal.bin"},
+      {"signal.cm9.lmz", "signal.bin"},
   };
   for (const auto& [lmz, original] : pairs) {
     auto got = DecodeFile(Golden(lmz));
@@ -60,13 +63,16 @@ TEST(GoldenTest, RetiredModelVersionsAreRefusedClearly) {
   // signal model; version 6 when version 11 added least-squares audio prediction, an
   // APM keyed by the signal model, text inputs and contexts, and bias correction of the
   // signal blends (versions 7 to 10 were never released); version 11 when version 12
-  // brought the audio least-squares predictors, their stack and quarter-sample centres.
+  // brought the audio least-squares predictors, their stack and quarter-sample centres;
+  // version 12 when version 13 rested text contexts on signals and added the word
+  // transform's known-text chunks.
   const std::pair<const char*, const char*> cases[] = {
       {"retired-cm5.cm1.lmz", "version 5"},   {"retired-cm5.cm6.lmz", "version 5"},
       {"retired-cm5.cm9.lmz", "version 5"},   {"retired-cm6.cm1.lmz", "version 6"},
       {"retired-cm6.cm6.lmz", "version 6"},   {"retired-cm6.cm9.lmz", "version 6"},
       {"retired-cm11.cm1.lmz", "version 11"}, {"retired-cm11.cm6.lmz", "version 11"},
-      {"retired-cm11.cm9.lmz", "version 11"},
+      {"retired-cm11.cm9.lmz", "version 11"}, {"retired-cm12.cm1.lmz", "version 12"},
+      {"retired-cm12.cm6.lmz", "version 12"}, {"retired-cm12.cm9.lmz", "version 12"},
   };
   for (const auto& [name, version] : cases) {
     auto got = DecodeFile(Golden(name));
@@ -79,21 +85,23 @@ TEST(GoldenTest, RetiredModelVersionsAreRefusedClearly) {
 
 TEST(GoldenTest, EncoderStillProducesTheGoldenBytes) {
   // A model whose code changes must get a new model version (and keep the old one
-  // decodable): re-encoding the golden input must give the golden file byte for byte.
-  const std::vector<uint8_t> original = testing::ReadFileBytes(Golden("sample.txt"));
-  const std::tuple<const char*, int, const char*> cases[] = {
-      {"order0", 6, "sample.order0.lmz"},
-      {"cm", 1, "sample.cm1.lmz"},
-      {"cm", 6, "sample.cm6.lmz"},
-      {"cm", 9, "sample.cm9.lmz"},
+  // decodable): re-encoding the golden inputs must give the golden files byte for
+  // byte. sample.txt covers the text contexts; signal.bin (two 32x64 image patches,
+  // then 8-bit speech, in 2048-byte chunks) covers the signal model.
+  const std::tuple<const char*, const char*, int, uint32_t, const char*> cases[] = {
+      {"sample.txt", "order0", 6, 2500, "sample.order0.lmz"}, {"sample.txt", "cm", 1, 2500, "sample.cm1.lmz"},
+      {"sample.txt", "cm", 6, 2500, "sample.cm6.lmz"},        {"sample.txt", "cm", 9, 2500, "sample.cm9.lmz"},
+      {"signal.bin", "cm", 1, 2048, "signal.cm1.lmz"},        {"signal.bin", "cm", 6, 2048, "signal.cm6.lmz"},
+      {"signal.bin", "cm", 9, 2048, "signal.cm9.lmz"},
   };
-  for (const auto& [model, level, golden] : cases) {
+  for (const auto& [input, model, level, chunk_size, golden] : cases) {
+    const std::vector<uint8_t> original = testing::ReadFileBytes(Golden(input));
     MemorySource in(original);
     MemorySink out;
     CompressOptions opt;
     opt.model.name = model;
     opt.model.level = level;
-    opt.chunk_size = 2500;
+    opt.chunk_size = chunk_size;
     opt.size_hint = original.size();
     ASSERT_TRUE(Compress(in, out, opt).ok());
     EXPECT_EQ(out.bytes(), testing::ReadFileBytes(Golden(golden))) << golden;
