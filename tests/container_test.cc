@@ -86,11 +86,13 @@ TEST(ContainerTest, WorkerThreadsStayWithinTheMemoryLimit) {
   constexpr uint64_t kMiB = uint64_t{1} << 20;
   EXPECT_EQ(WorkerThreads(4, 0, 1229 * kMiB, 64 * kMiB), 4);  // no limit
   EXPECT_EQ(WorkerThreads(0, 0, 0, 0), 1);
-  // -9 on two cores within 2 GiB: one worker of 1229 MiB + 2 x 64 MiB.
+  // -9 on two cores within 2 GiB: one worker of 1229 MiB + 3 x 64 MiB (the chunk,
+  // its code, its word-transformed copy).
   EXPECT_EQ(WorkerThreads(2, 2048 * kMiB, 1229 * kMiB, 64 * kMiB), 1);
-  // -6: 317 MiB + 2 x 16 MiB fits five times.
+  // -6: 317 MiB + 3 x 16 MiB fits five times; with 100 MiB chunks, three times.
   EXPECT_EQ(WorkerThreads(16, 2048 * kMiB, 317 * kMiB, 16 * kMiB), 5);
   EXPECT_EQ(WorkerThreads(2, 2048 * kMiB, 317 * kMiB, 16 * kMiB), 2);
+  EXPECT_EQ(WorkerThreads(16, 2048 * kMiB, 317 * kMiB, 100 * kMiB), 3);
   // Never fewer than one, even when one does not fit.
   EXPECT_EQ(WorkerThreads(8, kMiB, 1229 * kMiB, 64 * kMiB), 1);
   // The level's model bound as the library uses it.

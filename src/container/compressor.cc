@@ -171,9 +171,9 @@ uint32_t DefaultChunkSize(int level) {
 int WorkerThreads(int requested, uint64_t memory_limit, uint64_t model_bytes, uint64_t chunk_size) {
   int threads = std::max(1, requested);
   if (memory_limit == 0) return threads;
-  // A worker holds its model, the chunk it read and the chunk's code (at most about
-  // as large).
-  const uint64_t per_worker = model_bytes + 2 * chunk_size;
+  // A worker holds its model, the chunk it read, the chunk's code (at most about as
+  // large) and, for text, the chunk after the word transform (never larger).
+  const uint64_t per_worker = model_bytes + 3 * chunk_size;
   if (per_worker == 0) return threads;
   const uint64_t fit = memory_limit / per_worker;
   return static_cast<int>(std::clamp<uint64_t>(fit, 1, static_cast<uint64_t>(threads)));
