@@ -316,9 +316,10 @@ void SignalModel::PredictImage() {
     const int nnwww = has_two && column >= 3 ? Back(2 * s + 3) : nnww;
     const int wwww = column >= 4 ? Back(4) : www;
     const std::array<int, kImageWideOrder - kImageOlsOrder> more = {nnww, neee, nwww, nnnw, nnne, nneee, nnwww, wwww};
-    std::array<double, kImageWideOrder> xw;
+    std::array<double, kImageWideOrder + 1> xw;
     for (int i = 0; i < kImageOlsOrder; ++i) xw[i] = x[i];
     for (int i = kImageOlsOrder; i < kImageWideOrder; ++i) xw[i] = static_cast<double>(more[i - kImageOlsOrder] - w);
+    xw[kImageWideOrder] = kImageBiasInput;
     q[12] = std::clamp(QuarterOf(image_wide_ols_.Predict(xw.data())) + 4 * (w - 128), 0, 1020);
   }
   {

@@ -443,12 +443,17 @@ class SignalModel {
   int32_t image_lms_prediction_ = 0;
   // Least squares over 12 causal neighbours, relative to the left pixel
   // (image_base_, the left pixel of the last prediction; the LMS's base too).
+  // The ridges are small against the inputs' forgetting-weighted mean squares: in
+  // smooth photographs those are a few units squared, and a larger ridge (0.5) pulls
+  // the weights towards zero, the left pixel.
   static constexpr int kImageOlsOrder = 12;
-  OlsPredictor<kImageOlsOrder> image_ols_{0.99, 0.5, 4};
+  OlsPredictor<kImageOlsOrder> image_ols_{0.99, 0.005, 4};
   // Least squares over those and 8 more neighbours (NNWW, NEEE, NWWW, NNNW, NNNE,
-  // NNEEE, NNWWW, WWWW), in the same units.
+  // NNEEE, NNWWW, WWWW), in the same units, and a constant input (kImageBiasInput):
+  // a bias term.
   static constexpr int kImageWideOrder = 20;
-  OlsPredictor<kImageWideOrder> image_wide_ols_{0.99, 0.5, 8};
+  static constexpr double kImageBiasInput = 16.0;
+  OlsPredictor<kImageWideOrder + 1> image_wide_ols_{0.99, 0.005, 8};
   int image_base_ = 128;
   // Least squares over the last 4, 8, 12, 16 and 32 audio samples (relative to 128),
   // with memories from about 17 samples (order 12: lambda = 0.94) to the whole chunk
