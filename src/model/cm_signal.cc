@@ -245,6 +245,7 @@ void SignalModel::Learn(uint8_t byte, size_t at) {
   if (pos_ < 64 || blend_error_[0] <= blend_error_[1]) {
     image_ols_.Update(static_cast<double>(static_cast<int>(byte) - image_base_));
     image_wide_ols_.Update(static_cast<double>(static_cast<int>(byte) - image_base_));
+    image_local_ols_.Update(static_cast<double>(static_cast<int>(byte) - image_base_));
   }
   // The least-squares statistics learn every sample (O(order) each); the weights,
   // the costliest part, are re-solved over a chunk's first bytes and then only while
@@ -321,6 +322,8 @@ void SignalModel::PredictImage() {
     for (int i = kImageOlsOrder; i < kImageWideOrder; ++i) xw[i] = static_cast<double>(more[i - kImageOlsOrder] - w);
     xw[kImageWideOrder] = kImageBiasInput;
     q[12] = std::clamp(QuarterOf(image_wide_ols_.Predict(xw.data())) + 4 * (w - 128), 0, 1020);
+    const std::array<double, kImageLocalOrder> xl = {x[0], x[1], x[2], x[3], x[4], x[7]};
+    q[14] = std::clamp(QuarterOf(image_local_ols_.Predict(xl.data())) + 4 * (w - 128), 0, 1020);
   }
   {
     const int g = w + n - nw;

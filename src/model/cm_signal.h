@@ -321,7 +321,7 @@ class CascadeStage {
 
 class SignalModel {
  public:
-  static constexpr int kImagePredictors = 15;
+  static constexpr int kImagePredictors = 16;
   static constexpr int kAudioPredictors = 8;
   static constexpr int kPredictors = kImagePredictors + kAudioPredictors;
   // One input per predictor, then the image and the audio predictors mixed.
@@ -383,6 +383,7 @@ class SignalModel {
     audio_ols_.Serialize(ar);
     image_ols_.Serialize(ar);
     image_wide_ols_.Serialize(ar);
+    image_local_ols_.Serialize(ar);
     audio_ols_slow_.Serialize(ar);
     audio_ols32_.Serialize(ar);
     audio_stack_.Serialize(ar);
@@ -454,6 +455,10 @@ class SignalModel {
   static constexpr int kImageWideOrder = 20;
   static constexpr double kImageBiasInput = 16.0;
   OlsPredictor<kImageWideOrder + 1> image_wide_ols_{0.99, 0.005, 8};
+  // Least squares over 6 near neighbours (N, NW, NE, WW, NN, NEE), in the same
+  // units, with a short memory (about 20 pixels) that follows local edges.
+  static constexpr int kImageLocalOrder = 6;
+  OlsPredictor<kImageLocalOrder> image_local_ols_{0.95, 0.005, 2};
   int image_base_ = 128;
   // Least squares over the last 4, 8, 12, 16 and 32 audio samples (relative to 128),
   // with memories from about 17 samples (order 12: lambda = 0.94) to the whole chunk
