@@ -286,7 +286,12 @@ void SignalModel::PredictImage() {
   q[0] = 4 * w;
   q[1] = 4 * n;
   q[2] = 4 * Clamp255(w + n - nw);
-  q[3] = 4 * (nw >= std::max(w, n) ? std::min(w, n) : (nw <= std::min(w, n) ? std::max(w, n) : w + n - nw));
+  {
+    // The neighbour nearest to left + above - above-left (a Paeth-like choice).
+    const int g = w + n - nw;
+    const int dw = std::abs(g - w), dn = std::abs(g - n), dnw = std::abs(g - nw);
+    q[3] = 4 * (dw <= dn && dw <= dnw ? w : (dn <= dnw ? n : nw));
+  }
   q[4] = 2 * (w + ne);
   q[5] = 2 * (w + n);
   q[6] = 4 * Clamp255(n + ne - nne);
@@ -323,12 +328,7 @@ void SignalModel::PredictImage() {
     xw[kImageWideOrder] = kImageBiasInput;
     q[12] = std::clamp(QuarterOf(image_wide_ols_.Predict(xw.data())) + 4 * (w - 128), 0, 1020);
     const std::array<double, kImageLocalOrder> xl = {x[0], x[1], x[2], x[3], x[4], x[7]};
-    q[14] = std::clamp(QuarterOf(image_local_ols_.Predict(xl.data())) + 4 * (w - 128), 0, 1020);
-  }
-  {
-    const int g = w + n - nw;
-    const int dw = std::abs(g - w), dn = std::abs(g - n), dnw = std::abs(g - nw);
-    q[13] = 4 * (dw <= dn && dw <= dnw ? w : (dn <= dnw ? n : nw));
+    q[13] = std::clamp(QuarterOf(image_local_ols_.Predict(xl.data())) + 4 * (w - 128), 0, 1020);
   }
   // Local error of each predictor: its errors at the left, above, above-left and
   // above-right pixels.

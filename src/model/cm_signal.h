@@ -321,7 +321,7 @@ class CascadeStage {
 
 class SignalModel {
  public:
-  static constexpr int kImagePredictors = 16;
+  static constexpr int kImagePredictors = 15;
   static constexpr int kAudioPredictors = 8;
   static constexpr int kPredictors = kImagePredictors + kAudioPredictors;
   // One input per predictor, then the image and the audio predictors mixed.
