@@ -5,6 +5,7 @@
 #include <random>
 #include <string>
 
+#include "codec/model_codec.h"
 #include "container/format.h"
 #include "lmzip/container.h"
 #include "test_util.h"
@@ -246,6 +247,41 @@ TEST(WordTransformTest, DamagedChunkFailsCleanly) {
     EXPECT_EQ(r.status().code(), StatusCode::kCorruption) << r.status().ToString();
     EXPECT_TRUE(out.bytes().empty());
   }
+}
+
+}  // namespace
+}  // namespace lmzip
+
+namespace lmzip {
+namespace {
+
+// The bench's codec codes inputs of 64 KiB and more as the .lmz container codes a
+// chunk, after a method byte, so that its whole-input rows are what `lmzip` gives.
+TEST(WordTransformTest, ModelCodecTakesTheTransformOnLargeText) {
+  std::vector<uint8_t> text;
+  const std::vector<uint8_t> chapter = Moby();
+  while (text.size() < words::kMinChunkSize) text.insert(text.end(), chapter.begin(), chapter.end());
+  ModelSpec spec;
+  spec.name = "cm";
+  spec.level = 1;
+  const ModelCodec codec(spec);
+  auto packed = codec.Compress(text);
+  ASSERT_TRUE(packed.ok()) << packed.status().ToString();
+  ASSERT_FALSE(packed->empty());
+  EXPECT_EQ((*packed)[0], 2);  // the word transform's method
+  auto back = codec.Decompress(*packed, text.size());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, text);
+
+  std::vector<uint8_t> bad = *packed;
+  bad[0] = 7;
+  EXPECT_EQ(codec.Decompress(bad, text.size()).status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(codec.Decompress({}, text.size()).status().code(), StatusCode::kCorruption);
+  // Small inputs (the bench's 2048-byte chunks) are the model's code alone.
+  const std::vector<uint8_t> small(chapter.begin(), chapter.begin() + 2048);
+  std::vector<uint8_t> plain;
+  ASSERT_TRUE(EncodeWithModel(spec, small, &plain).ok());
+  EXPECT_EQ(*codec.Compress(small), plain);
 }
 
 }  // namespace

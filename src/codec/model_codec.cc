@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "codec/word_transform.h"
 #include "coder/arithmetic_coder.h"
 #include "util/progress.h"
 
@@ -10,6 +11,9 @@ namespace lmzip {
 namespace {
 // Bytes coded between two progress reports.
 constexpr size_t kProgressStep = size_t{1} << 16;
+// ModelCodec's method bytes, the same values as the .lmz chunk methods.
+constexpr uint8_t kPlainMethod = 0;
+constexpr uint8_t kWordsMethod = 2;
 }  // namespace
 
 Status EncodeWithModel(const ModelSpec& spec, std::span<const uint8_t> input,
@@ -41,21 +45,76 @@ Status DecodeWithModel(const ModelSpec& spec, std::span<const uint8_t> code,
   return Status::Ok();
 }
 
+bool UsesWordTransform(const ModelSpec& spec, size_t size) {
+  return spec.name == "cm" && spec.weights_path.empty() && size >= words::kMinChunkSize;
+}
+
+Status EncodeWords(const ModelSpec& spec, std::span<const uint8_t> transformed, size_t raw_size,
+                   std::vector<uint8_t>* out, ProgressBar* progress) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<uint8_t>(transformed.size() >> (8 * i)));
+  ModelSpec text_spec = spec;
+  text_spec.known_text = true;
+  LMZIP_RETURN_IF_ERROR(EncodeWithModel(text_spec, transformed, out, progress));
+  if (progress) progress->Add(raw_size - transformed.size());
+  return Status::Ok();
+}
+
+Status DecodeWords(const ModelSpec& spec, std::span<const uint8_t> payload, size_t raw_size,
+                   std::vector<uint8_t>* raw, ProgressBar* progress) {
+  if (payload.size() < 4) return Status::Corruption("word-transformed chunk is truncated");
+  uint32_t size = 0;
+  for (int i = 0; i < 4; ++i) size |= static_cast<uint32_t>(payload[i]) << (8 * i);
+  // The transform only ever shortens its input.
+  if (size > raw_size) return Status::Corruption("word-transformed size exceeds the chunk");
+  std::vector<uint8_t> transformed(size);
+  ModelSpec text_spec = spec;
+  text_spec.known_text = true;
+  LMZIP_RETURN_IF_ERROR(DecodeWithModel(text_spec, payload.subspan(4), size, transformed.data(), progress));
+  LMZIP_RETURN_IF_ERROR(words::Inverse(transformed, raw_size, raw));
+  if (progress) progress->Add(raw_size - size);
+  return Status::Ok();
+}
+
 std::string ModelCodec::name() const {
   if (!name_.empty()) return name_;
   return "lmzip-" + spec_.name + "-" + std::to_string(spec_.level);
 }
 
+// An input that may take the word transform (UsesWordTransform) is coded as it
+// would be in a .lmz chunk, after a method byte: 0, the model's code of the input;
+// 2, EncodeWords' payload. Smaller inputs are the model's code alone.
 Result<std::vector<uint8_t>> ModelCodec::Compress(std::span<const uint8_t> input) const {
   std::vector<uint8_t> out;
-  LMZIP_RETURN_IF_ERROR(EncodeWithModel(spec_, input, &out));
+  if (!UsesWordTransform(spec_, input.size())) {
+    LMZIP_RETURN_IF_ERROR(EncodeWithModel(spec_, input, &out));
+    return out;
+  }
+  std::vector<uint8_t> transformed;
+  if (words::Forward(input, &transformed)) {
+    out.push_back(kWordsMethod);
+    LMZIP_RETURN_IF_ERROR(EncodeWords(spec_, transformed, input.size(), &out));
+  } else {
+    out.push_back(kPlainMethod);
+    LMZIP_RETURN_IF_ERROR(EncodeWithModel(spec_, input, &out));
+  }
   return out;
 }
 
 Result<std::vector<uint8_t>> ModelCodec::Decompress(std::span<const uint8_t> input,
                                                     size_t original_size) const {
   std::vector<uint8_t> out(original_size);
-  LMZIP_RETURN_IF_ERROR(DecodeWithModel(spec_, input, original_size, out.data()));
+  if (!UsesWordTransform(spec_, original_size)) {
+    LMZIP_RETURN_IF_ERROR(DecodeWithModel(spec_, input, original_size, out.data()));
+    return out;
+  }
+  if (input.empty()) return Status::Corruption("model code lacks its method byte");
+  if (input[0] == kWordsMethod) {
+    LMZIP_RETURN_IF_ERROR(DecodeWords(spec_, input.subspan(1), original_size, &out));
+  } else if (input[0] == kPlainMethod) {
+    LMZIP_RETURN_IF_ERROR(DecodeWithModel(spec_, input.subspan(1), original_size, out.data()));
+  } else {
+    return Status::Corruption("unknown method byte in model code");
+  }
   return out;
 }
 

@@ -41,4 +41,19 @@ Status EncodeWithModel(const ModelSpec& spec, std::span<const uint8_t> input,
 Status DecodeWithModel(const ModelSpec& spec, std::span<const uint8_t> code,
                        size_t original_size, uint8_t* out, ProgressBar* progress = nullptr);
 
+// Whether inputs of `size` bytes coded by `spec` try the word transform
+// (word_transform.h): the cm model without a primed state (which learnt
+// untransformed text), on inputs large enough for the dictionary to pay.
+bool UsesWordTransform(const ModelSpec& spec, size_t size);
+// Appends the payload of a word-transformed input (`transformed_size:4` little-endian,
+// then the model's code of `transformed`, coded as known text) to `out`. `raw_size`
+// is the input's size before the transform, for `progress`.
+Status EncodeWords(const ModelSpec& spec, std::span<const uint8_t> transformed, size_t raw_size,
+                   std::vector<uint8_t>* out, ProgressBar* progress = nullptr);
+// Decodes a payload written by EncodeWords into exactly `raw_size` bytes of `raw`
+// (replacing its contents). Damaged payloads give Corruption or, like any model
+// code, wrong bytes that the caller's checksum catches.
+Status DecodeWords(const ModelSpec& spec, std::span<const uint8_t> payload, size_t raw_size,
+                   std::vector<uint8_t>* raw, ProgressBar* progress = nullptr);
+
 }  // namespace lmzip

@@ -130,38 +130,6 @@ Status CheckModel(const format::Header& h, const std::string& weights_path) {
 
 }  // namespace
 
-namespace {
-
-void PutLe32(uint32_t v, std::vector<uint8_t>* out) {
-  for (int i = 0; i < 4; ++i) out->push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-
-// Whether chunks of `size` bytes coded by `spec` try the word transform: the cm
-// model without a primed state (which learnt untransformed text), on chunks large
-// enough for the dictionary to pay.
-bool UsesWordTransform(const ModelSpec& spec, size_t size) {
-  return spec.name == "cm" && spec.weights_path.empty() && size >= words::kMinChunkSize;
-}
-
-// Decodes a kMethodModelWords payload into exactly `raw_size` bytes of `raw`.
-Status DecodeWords(const ModelSpec& spec, std::span<const uint8_t> payload, uint32_t raw_size,
-                   std::vector<uint8_t>* raw, ProgressBar* progress) {
-  if (payload.size() < 4) return Status::Corruption("word-transformed chunk is truncated");
-  uint32_t size = 0;
-  for (int i = 0; i < 4; ++i) size |= static_cast<uint32_t>(payload[i]) << (8 * i);
-  // The transform only ever shortens a chunk.
-  if (size > raw_size) return Status::Corruption("word-transformed size exceeds the chunk");
-  std::vector<uint8_t> transformed(size);
-  ModelSpec text_spec = spec;
-  text_spec.known_text = true;
-  LMZIP_RETURN_IF_ERROR(DecodeWithModel(text_spec, payload.subspan(4), size, transformed.data(), progress));
-  LMZIP_RETURN_IF_ERROR(words::Inverse(transformed, raw_size, raw));
-  if (progress) progress->Add(raw_size - size);
-  return Status::Ok();
-}
-
-}  // namespace
-
 uint32_t DefaultChunkSize(int level) {
   if (level <= 3) return 4u << 20;
   if (level <= 6) return 16u << 20;
@@ -245,11 +213,7 @@ Result<CompressStats> CompressImpl(ByteSource& in, ByteSink& out, const Compress
       std::vector<uint8_t> transformed;
       if (UsesWordTransform(spec, c.raw.size()) && words::Forward(c.raw, &transformed)) {
         method = format::kMethodModelWords;
-        PutLe32(static_cast<uint32_t>(transformed.size()), &c.coded);
-        ModelSpec text_spec = spec;
-        text_spec.known_text = true;
-        c.status = EncodeWithModel(text_spec, transformed, &c.coded, options.progress);
-        if (options.progress) options.progress->Add(c.raw.size() - transformed.size());
+        c.status = EncodeWords(spec, transformed, c.raw.size(), &c.coded, options.progress);
       } else {
         c.status = EncodeWithModel(spec, c.raw, &c.coded, options.progress);
       }
