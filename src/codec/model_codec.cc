@@ -11,9 +11,6 @@ namespace lmzip {
 namespace {
 // Bytes coded between two progress reports.
 constexpr size_t kProgressStep = size_t{1} << 16;
-// ModelCodec's method bytes, the same values as the .lmz chunk methods.
-constexpr uint8_t kPlainMethod = 0;
-constexpr uint8_t kWordsMethod = 2;
 }  // namespace
 
 Status EncodeWithModel(const ModelSpec& spec, std::span<const uint8_t> input,
@@ -49,18 +46,28 @@ bool UsesWordTransform(const ModelSpec& spec, size_t size) {
   return spec.name == "cm" && spec.weights_path.empty() && size >= words::kMinChunkSize;
 }
 
-Status EncodeWords(const ModelSpec& spec, std::span<const uint8_t> transformed, size_t raw_size,
-                   std::vector<uint8_t>* out, ProgressBar* progress) {
+Result<uint8_t> EncodeModelChunk(const ModelSpec& spec, std::span<const uint8_t> input,
+                                 std::vector<uint8_t>* out, ProgressBar* progress) {
+  std::vector<uint8_t> transformed;
+  if (!UsesWordTransform(spec, input.size()) || !words::Forward(input, &transformed)) {
+    LMZIP_RETURN_IF_ERROR(EncodeWithModel(spec, input, out, progress));
+    return kModelPlain;
+  }
   for (int i = 0; i < 4; ++i) out->push_back(static_cast<uint8_t>(transformed.size() >> (8 * i)));
   ModelSpec text_spec = spec;
   text_spec.known_text = true;
   LMZIP_RETURN_IF_ERROR(EncodeWithModel(text_spec, transformed, out, progress));
-  if (progress) progress->Add(raw_size - transformed.size());
-  return Status::Ok();
+  if (progress) progress->Add(input.size() - transformed.size());
+  return kModelWords;
 }
 
-Status DecodeWords(const ModelSpec& spec, std::span<const uint8_t> payload, size_t raw_size,
-                   std::vector<uint8_t>* raw, ProgressBar* progress) {
+Status DecodeModelChunk(const ModelSpec& spec, uint8_t method, std::span<const uint8_t> payload, size_t raw_size,
+                        std::vector<uint8_t>* raw, ProgressBar* progress) {
+  if (method == kModelPlain) {
+    raw->resize(raw_size);
+    return DecodeWithModel(spec, payload, raw_size, raw->data(), progress);
+  }
+  if (method != kModelWords) return Status::Corruption("unknown model chunk method " + std::to_string(method));
   if (payload.size() < 4) return Status::Corruption("word-transformed chunk is truncated");
   uint32_t size = 0;
   for (int i = 0; i < 4; ++i) size |= static_cast<uint32_t>(payload[i]) << (8 * i);
@@ -80,41 +87,30 @@ std::string ModelCodec::name() const {
   return "lmzip-" + spec_.name + "-" + std::to_string(spec_.level);
 }
 
-// An input that may take the word transform (UsesWordTransform) is coded as it
-// would be in a .lmz chunk, after a method byte: 0, the model's code of the input;
-// 2, EncodeWords' payload. Smaller inputs are the model's code alone.
+// An input that may take the word transform (UsesWordTransform) is coded as a .lmz
+// chunk is, after a byte naming its method (EncodeModelChunk); smaller inputs are the
+// model's code alone.
 Result<std::vector<uint8_t>> ModelCodec::Compress(std::span<const uint8_t> input) const {
   std::vector<uint8_t> out;
   if (!UsesWordTransform(spec_, input.size())) {
     LMZIP_RETURN_IF_ERROR(EncodeWithModel(spec_, input, &out));
     return out;
   }
-  std::vector<uint8_t> transformed;
-  if (words::Forward(input, &transformed)) {
-    out.push_back(kWordsMethod);
-    LMZIP_RETURN_IF_ERROR(EncodeWords(spec_, transformed, input.size(), &out));
-  } else {
-    out.push_back(kPlainMethod);
-    LMZIP_RETURN_IF_ERROR(EncodeWithModel(spec_, input, &out));
-  }
+  out.push_back(0);
+  LMZIP_ASSIGN_OR_RETURN(out[0], EncodeModelChunk(spec_, input, &out));
   return out;
 }
 
 Result<std::vector<uint8_t>> ModelCodec::Decompress(std::span<const uint8_t> input,
                                                     size_t original_size) const {
-  std::vector<uint8_t> out(original_size);
+  std::vector<uint8_t> out;
   if (!UsesWordTransform(spec_, original_size)) {
+    out.resize(original_size);
     LMZIP_RETURN_IF_ERROR(DecodeWithModel(spec_, input, original_size, out.data()));
     return out;
   }
   if (input.empty()) return Status::Corruption("model code lacks its method byte");
-  if (input[0] == kWordsMethod) {
-    LMZIP_RETURN_IF_ERROR(DecodeWords(spec_, input.subspan(1), original_size, &out));
-  } else if (input[0] == kPlainMethod) {
-    LMZIP_RETURN_IF_ERROR(DecodeWithModel(spec_, input.subspan(1), original_size, out.data()));
-  } else {
-    return Status::Corruption("unknown method byte in model code");
-  }
+  LMZIP_RETURN_IF_ERROR(DecodeModelChunk(spec_, input[0], input.subspan(1), original_size, &out));
   return out;
 }
 

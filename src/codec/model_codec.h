@@ -45,15 +45,22 @@ Status DecodeWithModel(const ModelSpec& spec, std::span<const uint8_t> code,
 // (word_transform.h): the cm model without a primed state (which learnt
 // untransformed text), on inputs large enough for the dictionary to pay.
 bool UsesWordTransform(const ModelSpec& spec, size_t size);
-// Appends the payload of a word-transformed input (`transformed_size:4` little-endian,
-// then the model's code of `transformed`, coded as known text) to `out`. `raw_size`
-// is the input's size before the transform, for `progress`.
-Status EncodeWords(const ModelSpec& spec, std::span<const uint8_t> transformed, size_t raw_size,
-                   std::vector<uint8_t>* out, ProgressBar* progress = nullptr);
-// Decodes a payload written by EncodeWords into exactly `raw_size` bytes of `raw`
-// (replacing its contents). Damaged payloads give Corruption or, like any model
-// code, wrong bytes that the caller's checksum catches.
-Status DecodeWords(const ModelSpec& spec, std::span<const uint8_t> payload, size_t raw_size,
-                   std::vector<uint8_t>* raw, ProgressBar* progress = nullptr);
+
+// How a chunk's bytes are coded by its model, with the values of the .lmz chunk
+// methods: kModelPlain, the model's code of the bytes; kModelWords, the
+// transformed size (4 bytes, little-endian), then the model's code, as known text,
+// of the chunk after the word transform.
+inline constexpr uint8_t kModelPlain = 0;
+inline constexpr uint8_t kModelWords = 2;
+// Codes `input` with a fresh model, after the word transform where
+// UsesWordTransform allows it and the transform applies; appends the payload to
+// `out` and returns its method.
+Result<uint8_t> EncodeModelChunk(const ModelSpec& spec, std::span<const uint8_t> input,
+                                 std::vector<uint8_t>* out, ProgressBar* progress = nullptr);
+// Decodes a payload of `method` (kModelPlain or kModelWords) into exactly `raw_size`
+// bytes of `raw` (replacing its contents). Damaged payloads give Corruption or, like
+// any model code, wrong bytes that the caller's checksum catches.
+Status DecodeModelChunk(const ModelSpec& spec, uint8_t method, std::span<const uint8_t> payload, size_t raw_size,
+                        std::vector<uint8_t>* raw, ProgressBar* progress = nullptr);
 
 }  // namespace lmzip

@@ -13,7 +13,6 @@
 #include <fmt/format.h>
 
 #include "codec/model_codec.h"
-#include "codec/word_transform.h"
 #include "container/format.h"
 #include "lmzip/container.h"
 #include "model/cm.h"
@@ -149,6 +148,9 @@ int WorkerThreads(int requested, uint64_t memory_limit, uint64_t model_bytes, ui
 
 namespace {
 
+static_assert(format::kMethodModel == kModelPlain && format::kMethodModelWords == kModelWords,
+              "the .lmz chunk methods are the model chunk methods");
+
 Result<CompressStats> CompressImpl(ByteSource& in, ByteSink& out, const CompressOptions& options) {
   const ModelSpec& spec = options.model;
   {
@@ -209,18 +211,12 @@ Result<CompressStats> CompressImpl(ByteSource& in, ByteSink& out, const Compress
     ParallelFor(filled, threads, [&](size_t i) {
       Chunk& c = batch[i];
       c.coded.clear();
-      uint8_t method = format::kMethodModel;
-      std::vector<uint8_t> transformed;
-      if (UsesWordTransform(spec, c.raw.size()) && words::Forward(c.raw, &transformed)) {
-        method = format::kMethodModelWords;
-        c.status = EncodeWords(spec, transformed, c.raw.size(), &c.coded, options.progress);
-      } else {
-        c.status = EncodeWithModel(spec, c.raw, &c.coded, options.progress);
-      }
+      Result<uint8_t> method = EncodeModelChunk(spec, c.raw, &c.coded, options.progress);
+      c.status = method.status();
       c.frame.raw_size = static_cast<uint32_t>(c.raw.size());
       c.frame.raw_hash = format::Hash64(c.raw);
       // Data the model cannot shrink (already compressed, random) is stored as is.
-      c.frame.method = c.coded.size() >= c.raw.size() ? format::kMethodStored : method;
+      c.frame.method = !method.ok() || c.coded.size() >= c.raw.size() ? format::kMethodStored : *method;
       c.frame.coded_size = static_cast<uint32_t>(
           c.frame.method == format::kMethodStored ? c.raw.size() : c.coded.size());
     });
@@ -283,11 +279,8 @@ Result<CompressStats> DecompressImpl(ByteSource& in, ByteSink& out,
   auto flush_batch = [&]() -> Status {
     ParallelFor(filled, threads, [&](size_t i) {
       Chunk& c = batch[i];
-      if (c.frame.method == format::kMethodModel) {
-        c.raw.resize(c.frame.raw_size);
-        c.status = DecodeWithModel(spec, c.coded, c.frame.raw_size, c.raw.data(), options.progress);
-      } else if (c.frame.method == format::kMethodModelWords) {
-        c.status = DecodeWords(spec, c.coded, c.frame.raw_size, &c.raw, options.progress);
+      if (c.frame.method != format::kMethodStored) {
+        c.status = DecodeModelChunk(spec, c.frame.method, c.coded, c.frame.raw_size, &c.raw, options.progress);
       } else {
         c.raw.swap(c.coded);
         c.status = Status::Ok();
