@@ -263,6 +263,7 @@ constexpr int kWeightSets = 5;  // first-layer weight sets with many_selectors
 // position, known contexts, word length x class of byte 1 x bit position. Each set
 // has as many rows again for the bytes it predicts (see PredictBit).
 constexpr int kSetRows[kWeightSets] = {16 * 8, 256, 256 * 8, (kMaxContexts + 1) * 4, 8 * 8 * 8};
+constexpr int kAllSetRows = kSetRows[0] + kSetRows[1] + kSetRows[2] + kSetRows[3] + kSetRows[4];
 // Second-layer rows: current bits x class of byte 1, then, for signals, bit position
 // x where the better blend lies against the bits of the byte so far.
 constexpr int kLayer2Rows = 256 * 8 + 8 * cm::SignalModel::kRelations;
@@ -1480,7 +1481,7 @@ size_t ContextMixingMemory(int level) {
   if (c.order1_apm) bytes += 65536 * 33 * 2;
   if (c.order2_apm) bytes += (size_t{1} << kOrder2ApmBits) * 33 * 2;
   if (c.last2_apm) bytes += (size_t{1} << kOrder2ApmBits) * 33 * 2;
-  bytes += cm::PaddedInputs16(inputs) * 2 * (c.many_selectors ? 2 * (16 * 8 + 256 + 256 * 8 + 116 + 512) : 16 * 256);
+  bytes += cm::PaddedInputs16(inputs) * 2 * (c.many_selectors ? 2 * kAllSetRows : 16 * 256);
   if (c.many_selectors) bytes += kLayer2Rows * 8 * 4;  // second layer
   bytes += contexts * 256 * 4 + 65536 * 2;
   if (c.run_inputs) bytes += size_t{4} << c.table_bits >> kRunTableShift;
