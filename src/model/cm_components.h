@@ -475,9 +475,7 @@ class BasicMixer {
   }
   // Sets the weights of inputs first .. first + count - 1 in every row.
   void SetWeights(int first, int count, int32_t w) {
-    for (size_t row = 0; row < weights_.size(); row += static_cast<size_t>(inputs_)) {
-      std::fill_n(weights_.begin() + static_cast<ptrdiff_t>(row) + first, count, static_cast<Value>(w));
-    }
+    SetWeightsInRows(0, static_cast<int>(weights_.size() / static_cast<size_t>(inputs_)), first, count, w);
   }
 
   template <typename Archive>
