@@ -100,6 +100,46 @@ TEST(ContextMixingTest, MixerKernelsAgreeWithTheScalarReference) {
   }
 }
 
+TEST(ContextMixingTest, RowDecayBoostsRowsInTheirFirstUses) {
+  // Two rows over the same inputs; row 0 is trained often first. A mixer-wide count
+  // alone gives row 1 the same small rate; with row decay its first error is larger.
+  const std::vector<int16_t> x(16, 512);
+  const auto first_error_of_row1 = [&x](bool decay) {
+    cm::Mixer16 m(16, 2, cm::Mixer16::kOne / 16);
+    if (decay) m.EnableRowDecay(512, 192);
+    for (int i = 0; i < 20000; ++i) {
+      m.Mix(x.data(), 0);
+      m.Update(x.data(), i & 1, 2);  // Update trains without row decay
+      m.Error(i & 1, 2, true);       // counts row 0's uses
+    }
+    m.Mix(x.data(), 1);
+    return m.Error(1, 2, true);
+  };
+  const int plain = first_error_of_row1(false);
+  const int decayed = first_error_of_row1(true);
+  EXPECT_GT(plain, 0);
+  EXPECT_GT(decayed, 4 * plain);
+  // Error without by_row ignores the decay.
+  cm::Mixer16 m(16, 2, 0);
+  m.EnableRowDecay(512, 192);
+  m.Mix(x.data(), 1);
+  cm::Mixer16 reference(16, 2, 0);
+  reference.Mix(x.data(), 1);
+  EXPECT_EQ(m.Error(1, 2), reference.Error(1, 2));
+}
+
+TEST(ContextMixingTest, ApmLearnsAtTheRateItIsGiven) {
+  // From the same start, a rate of 2^-5 moves further toward the bit than 2^-7.
+  cm::Apm fast(4, 7), slow(4, 7);
+  const int before = fast.P(0, 1);
+  ASSERT_EQ(before, slow.P(0, 1));
+  fast.Update(1, 5);
+  slow.Update(1);
+  const int p_fast = fast.P(0, 1), p_slow = slow.P(0, 1);
+  EXPECT_GT(p_slow, before);
+  EXPECT_GT(p_fast - before, 3 * (p_slow - before));
+}
+
 TEST(ContextMixingTest, ManyRowMixerKernelsAgreeWithTheScalarReference) {
   if (!cm::HaveAvx2()) GTEST_SKIP() << "no AVX2 on this CPU";
   std::mt19937 rng(9);

@@ -88,6 +88,14 @@ struct LevelConfig {
   bool run_inputs = false;  // with extra_inputs: the third input is the context's run vote
   bool last2_apm = false;  // an APM stage hashed by the last two bytes (with order2_apm)
   int long_match_length = 0;  // bytes of the match model's second index (0: none)
+  // With many_selectors: the weight set by the previous byte has a row per previous
+  // byte and bits of the current byte (not per bit position) while the input is not
+  // a signal.
+  bool byte_rows = false;
+  // With many_selectors, while the input looks like text: each first-layer row learns
+  // fast in its own first uses (BasicMixer::EnableRowDecay), and the order-1 and
+  // last-two-bytes APMs learn at 2^-6 and 2^-5 (else 2^-7 and 2^-6).
+  bool text_rates = false;
 };
 
 // Contexts of sampled signals (images, audio): consulted only while the recent
@@ -170,8 +178,9 @@ LevelConfig ConfigFor(int level) {
   level = std::clamp(level, 1, 9);
   LevelConfig c = BaseConfig(level);
   c.level = level;
-  // Levels 6-9: run votes, the APM by the last two bytes, a second match index of 16 bytes.
-  c.run_inputs = c.last2_apm = level >= 6;
+  // Levels 6-9: run votes, the APM by the last two bytes, a second match index of 16
+  // bytes, rows by the previous byte and the current bits, the learning rates for text.
+  c.run_inputs = c.last2_apm = c.byte_rows = c.text_rates = level >= 6;
   c.long_match_length = level >= 6 ? 16 : 0;
   return c;
 }
@@ -194,6 +203,9 @@ LevelConfig SizedConfig(LevelConfig c, uint64_t input_size) {
   // Run votes pay once contexts have history: in short chunks the probability
   // itself is the better third input (2048-byte chunks of Moby Dick: 0.9% smaller).
   if (input_size < kMinRunInput) c.run_inputs = false;
+  // The rows by previous byte and current bits are 12 MB to set up: too much for a
+  // short input, which would train few of them.
+  if (input_size < kMinRunInput) c.byte_rows = false;
   return c;
 }
 
@@ -264,6 +276,16 @@ constexpr int kWeightSets = 5;  // first-layer weight sets with many_selectors
 // has as many rows again for the bytes it predicts (see PredictBit).
 constexpr int kSetRows[kWeightSets] = {16 * 8, 256, 256 * 8, (kMaxContexts + 1) * 4, 8 * 8 * 8};
 constexpr int kAllSetRows = kSetRows[0] + kSetRows[1] + kSetRows[2] + kSetRows[3] + kSetRows[4];
+// With LevelConfig::byte_rows, the set by the previous byte has this many rows for
+// bytes the signal model does not predict (previous byte x bits of the current byte).
+constexpr int kByteSetRows = 256 * 256;
+// With LevelConfig::text_rates: the first-layer rows' decay (EnableRowDecay: a row's
+// rate starts at 13 times its final value and falls halfway in 512 of its updates),
+// and the APM rates.
+constexpr int kRowHalfLife = 512;
+constexpr int kRowBoostExtra = 192;
+constexpr int kTextApmOrder1Rate = 6;
+constexpr int kTextApmLast2Rate = 5;
 // Second-layer rows: current bits x class of byte 1, then, for signals, bit position
 // x where the better blend lies against the bits of the byte so far.
 constexpr int kLayer2Rows = 256 * 8 + 8 * cm::SignalModel::kRelations;
@@ -312,7 +334,12 @@ class ContextMixingModel final : public Predictor {
     const int init = 2 * Mixer16::kOne / (num_inputs_ - cm::SignalModel::kInputs);
     if (config_.many_selectors) {
       selectors_ = kWeightSets;
-      for (int s = 0; s < kWeightSets; ++s) layer1_.emplace_back(num_inputs_, 2 * kSetRows[s], init);
+      for (int s = 0; s < kWeightSets; ++s) text_rows_[s] = kSetRows[s];
+      if (config_.byte_rows) text_rows_[2] = kByteSetRows;
+      for (int s = 0; s < kWeightSets; ++s) layer1_.emplace_back(num_inputs_, text_rows_[s] + kSetRows[s], init);
+      if (config_.text_rates) {
+        for (Mixer16& m : layer1_) m.EnableRowDecay(kRowHalfLife, kRowBoostExtra);
+      }
       layer2_ = Mixer(selectors_, kLayer2Rows, 65536 / selectors_);
       text_end_ = kSharedInputs + num_text_contexts_ * inputs_per_context_;
       const int signal_inputs = num_inputs_ - text_end_ + 1;
@@ -335,7 +362,8 @@ class ContextMixingModel final : public Predictor {
       // the mixer has too few bytes to learn away.
       if (config_.many_selectors) {
         for (int s = 0; s < kWeightSets; ++s) {
-          layer1_[static_cast<size_t>(s)].SetWeightsInRows(kSetRows[s], 2 * kSetRows[s], 0, first, init / 4);
+          layer1_[static_cast<size_t>(s)].SetWeightsInRows(text_rows_[s], text_rows_[s] + kSetRows[s], 0, first,
+                                                           init / 4);
         }
       }
     }
@@ -532,12 +560,12 @@ class ContextMixingModel final : public Predictor {
       // byte and the word: a chunk is too short to train 2048 sets, and words mean
       // nothing there. Signals have rows of their own in every set.
       const bool signal = signal_predicted_;
-      const int by_byte = signal ? (c1_ >> 4) * 8 + bit_pos_ : c1_ * 8 + bit_pos_;
+      const int by_byte = signal ? (c1_ >> 4) * 8 + bit_pos_ : (config_.byte_rows ? c1_ * 256 + c0_ : c1_ * 8 + bit_pos_);
       const int by_word = signal ? signal_.BetterBlendBucket() * 8 + bit_pos_
                                  : (word_length_ * 8 + static_cast<int>(class_hash_ >> 3 & 7)) * 8 + bit_pos_;
       int selected[kWeightSets] = {match_bucket * 8 + bit_pos_, c0_, by_byte, known_ * 4 + (bit_pos_ >> 1), by_word};
       if (signal) {
-        for (int s = 0; s < kWeightSets; ++s) selected[s] += kSetRows[s];
+        for (int s = 0; s < kWeightSets; ++s) selected[s] += text_rows_[s];
       }
       int16_t* rows[kWeightSets];
       for (int s = 0; s < kWeightSets; ++s) rows[s] = layer1_[s].Select(selected[s], active);
@@ -671,8 +699,9 @@ class ContextMixingModel final : public Predictor {
     } else {
       int errors[kWeightSets];
       int16_t* rows[kWeightSets];
+      const bool row_decay = TextRates();
       for (int s = 0; s < kWeightSets; ++s) {
-        errors[s] = layer1_[s].Error(bit, rate);
+        errors[s] = layer1_[s].Error(bit, rate, row_decay);
         rows[s] = layer1_[s].row();
       }
       const int lanes = layer1_[0].lanes();
@@ -697,12 +726,18 @@ class ContextMixingModel final : public Predictor {
         text_judge_.Update(judge_x_.data() + kJudgeTextOffset, bit, rate);
       }
     }
-    if (config_.order1_apm) {
-      if (!config_.order2_apm) apm_order0_.Update(bit);
-      apm_order1_.Update(bit);
+    if (TextRates()) {
+      apm_order1_.Update(bit, kTextApmOrder1Rate);
+      apm_order2_.Update(bit);
+      apm_last2_.Update(bit, kTextApmLast2Rate);
+    } else {
+      if (config_.order1_apm) {
+        if (!config_.order2_apm) apm_order0_.Update(bit);
+        apm_order1_.Update(bit);
+      }
+      if (config_.order2_apm) apm_order2_.Update(bit);
+      if (config_.last2_apm) apm_last2_.Update(bit);
     }
-    if (config_.order2_apm) apm_order2_.Update(bit);
-    if (config_.last2_apm) apm_last2_.Update(bit);
     AdvanceBit(bit);
   }
 
@@ -721,6 +756,10 @@ class ContextMixingModel final : public Predictor {
 
  private:
   static constexpr int kFastContexts = 3;
+
+  // Whether the rates for text apply to this bit: at the levels that have them, while
+  // the input looks like text (the signal contexts rest).
+  bool TextRates() const { return config_.text_rates && active_contexts_ < num_contexts_; }
 
   // Whether CodeFast may code the next byte: one first-layer mixer, one input per
   // context, no APM, and kFastContexts text contexts active while the signal contexts
@@ -1232,6 +1271,9 @@ class ContextMixingModel final : public Predictor {
   Apm apm_order2_;
   Apm apm_last2_;
   int selectors_ = 1;
+  // With many selectors: each first-layer weight set's rows for bytes the signal
+  // model does not predict (those for the bytes it does follow them).
+  std::array<int, kWeightSets> text_rows_{};
   bool avx2_ = cm::HaveAvx2();  // the first layer's kernels for this CPU
   int num_contexts_ = 0;
   int num_signal_contexts_ = 0;
@@ -1481,7 +1523,9 @@ size_t ContextMixingMemory(int level) {
   if (c.order1_apm) bytes += 65536 * 33 * 2;
   if (c.order2_apm) bytes += (size_t{1} << kOrder2ApmBits) * 33 * 2;
   if (c.last2_apm) bytes += (size_t{1} << kOrder2ApmBits) * 33 * 2;
-  bytes += cm::PaddedInputs16(inputs) * 2 * (c.many_selectors ? 2 * kAllSetRows : 16 * 256);
+  const size_t rows = c.many_selectors ? 2 * kAllSetRows + (c.byte_rows ? kByteSetRows - kSetRows[2] : 0) : 16 * 256;
+  bytes += cm::PaddedInputs16(inputs) * 2 * rows;
+  if (c.many_selectors && c.text_rates) bytes += rows * 2;  // updates per row
   if (c.many_selectors) bytes += kLayer2Rows * 8 * 4;  // second layer
   bytes += contexts * 256 * 4 + 65536 * 2;
   if (c.run_inputs) bytes += size_t{4} << c.table_bits >> kRunTableShift;

@@ -455,12 +455,29 @@ class BasicMixer {
     p_ = Squash(st);
     return st;
   }
-  int Error(int bit, int rate) {
+  // `by_row`: with EnableRowDecay, also boost the rate by the row's own updates.
+  int Error(int bit, int rate, bool by_row = false) {
     // The rate is boosted by 16 * (1 + 3 * 8192 / (updates + 8192)) in 1/16 units,
     // recomputed every 1024 updates.
     if ((updates_ & 1023) == 0) boost_ = static_cast<int>(16 + (48u * 8192u) / (updates_ + 8192u));
     if (updates_ < (1u << 30)) ++updates_;
-    return Kernels::ClampError((((bit << 12) - p_) * rate * boost_) >> Kernels::kErrorShift);
+    int boost = boost_;
+    if (by_row && !row_updates_.empty()) {
+      uint16_t& n = row_updates_[row_ / static_cast<size_t>(inputs_)];
+      const int row_boost = 16 + row_boost_extra_ * row_half_life_ / (n + row_half_life_);
+      if (n < 65535) ++n;
+      if (row_boost > boost) boost = row_boost;
+    }
+    return Kernels::ClampError((((bit << 12) - p_) * rate * boost) >> Kernels::kErrorShift);
+  }
+  // From now on Error(bit, rate, true) boosts the rate of a row that has been
+  // trained n times (by such calls) to at least 16 + extra * half_life / (n +
+  // half_life) in 1/16 units: a row chosen rarely learns fast in its first uses,
+  // whatever the mixer's own count. REQUIRES: half_life >= 1, 0 <= extra <= 1024.
+  void EnableRowDecay(int half_life, int extra) {
+    row_half_life_ = half_life;
+    row_boost_extra_ = extra;
+    row_updates_.assign(weights_.size() / static_cast<size_t>(inputs_), 0);
   }
   Value* row() { return weights_.data() + row_; }
 
@@ -483,6 +500,7 @@ class BasicMixer {
     ar.Vector(weights_, weights_.size());
     ar.Pod(updates_);
     ar.Pod(boost_);
+    ar.Vector(row_updates_, row_updates_.size());
     if (Archive::kLoading) {
       boost_ = boost_ < 16 ? 16 : (boost_ > 64 ? 64 : boost_);
       for (Value& w : weights_) w = Kernels::ClampWeight(w);
@@ -503,6 +521,10 @@ class BasicMixer {
   int p_ = 2048;
   uint32_t updates_ = 0;
   int boost_ = 64;
+  // With EnableRowDecay: updates per row (saturating), and the decay's parameters.
+  std::vector<uint16_t> row_updates_;
+  int row_half_life_ = 1;
+  int row_boost_extra_ = 0;
 };
 
 using Mixer = BasicMixer<MixerKernels32>;
@@ -540,17 +562,21 @@ class Apm {
     PrefetchLine(&table_[cx * 33]);
     PrefetchLine(&table_[cx * 33 + 32]);
   }
-  void Update(int bit) {
+  void Update(int bit) { Update(bit, rate_); }
+  // Update at another rate: the two nearest points move toward the bit by 2^-rate
+  // of their distance, shared by their interpolation weights (the table's own rate
+  // is the one it was made with).
+  void Update(int bit, int rate) {
     const int target = bit ? 65535 : 0;
-    Move(0, target, 128 - weight_);
-    Move(1, target, weight_);
+    Move(0, target, 128 - weight_, rate);
+    Move(1, target, weight_, rate);
   }
 
  private:
   int Get(int k) const { return static_cast<uint16_t>(table_[index_ + k] + start_[node_ + k]); }
-  void Move(int k, int target, int share) {
+  void Move(int k, int target, int share, int rate) {
     const int v = Get(k);
-    const int next = v + (((target - v) * share) >> (rate_ + 7));
+    const int next = v + (((target - v) * share) >> (rate + 7));
     table_[index_ + k] = static_cast<uint16_t>(next - start_[node_ + k]);
   }
   ZeroArray<uint16_t> table_;
