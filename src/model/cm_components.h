@@ -414,10 +414,12 @@ class BasicMixer {
 
   BasicMixer() = default;
   BasicMixer(int inputs, int contexts, int init_weight)
-      : inputs_(Kernels::Padded(inputs)), weights_(static_cast<size_t>(inputs_) * contexts, 0) {
-    for (size_t row = 0; row < weights_.size(); row += static_cast<size_t>(inputs_)) {
-      std::fill_n(weights_.begin() + static_cast<ptrdiff_t>(row), inputs, static_cast<Value>(init_weight));
-    }
+      : inputs_(Kernels::Padded(inputs)) {
+    // Each row written once (a mixer of many rows is made for every chunk).
+    std::vector<Value> row(static_cast<size_t>(inputs_), 0);
+    std::fill_n(row.begin(), inputs, static_cast<Value>(init_weight));
+    weights_.reserve(row.size() * static_cast<size_t>(contexts));
+    for (int r = 0; r < contexts; ++r) weights_.insert(weights_.end(), row.begin(), row.end());
   }
 
   // Stretched output for `x` with the weight row `cx`. Only the first `active` inputs
@@ -430,6 +432,7 @@ class BasicMixer {
   // Mix(x, cx, active) for a 16-bit mixer and active <= 8, with the 8 inputs in one
   // vector (built in registers: the CPU need not forward 8 small stores to one load).
   int Mix8(__m128i x8, int cx) {
+    row_index_ = cx;
     row_ = static_cast<size_t>(cx) * inputs_;
     active_ = 8;
     const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(weights_.data() + row_));
@@ -443,6 +446,7 @@ class BasicMixer {
   // lanes() inputs and returns what Mix would have. Error returns the clamped error
   // that Update would train the row by (0: Update leaves it unchanged).
   Value* Select(int cx, int active) {
+    row_index_ = cx;
     row_ = static_cast<size_t>(cx) * inputs_;
     active_ = active > 0 ? Kernels::Lanes(active) : inputs_;
     return weights_.data() + row_;
@@ -463,20 +467,24 @@ class BasicMixer {
     if (updates_ < (1u << 30)) ++updates_;
     int boost = boost_;
     if (by_row && !row_updates_.empty()) {
-      uint16_t& n = row_updates_[row_ / static_cast<size_t>(inputs_)];
-      const int row_boost = 16 + row_boost_extra_ * row_half_life_ / (n + row_half_life_);
-      if (n < 65535) ++n;
+      uint16_t& n = row_updates_[static_cast<size_t>(row_index_)];
+      const int row_boost = row_boost_[n >> kRowUsesShift];
+      n = static_cast<uint16_t>(n + (n < 65535));
       if (row_boost > boost) boost = row_boost;
     }
     return Kernels::ClampError((((bit << 12) - p_) * rate * boost) >> Kernels::kErrorShift);
   }
   // From now on Error(bit, rate, true) boosts the rate of a row that has been
-  // trained n times (by such calls) to at least 16 + extra * half_life / (n +
-  // half_life) in 1/16 units: a row chosen rarely learns fast in its first uses,
-  // whatever the mixer's own count. REQUIRES: half_life >= 1, 0 <= extra <= 1024.
+  // trained n times (by such calls; n counted up to 65535) to at least 16 + extra *
+  // half_life / (n' + half_life) in 1/16 units, n' being n rounded down to a multiple
+  // of 8: a row chosen rarely learns fast in its first uses, whatever the mixer's
+  // own count. REQUIRES: half_life >= 1, 0 <= extra <= 239.
   void EnableRowDecay(int half_life, int extra) {
-    row_half_life_ = half_life;
-    row_boost_extra_ = extra;
+    row_boost_.resize(65536 >> kRowUsesShift);
+    for (size_t i = 0; i < row_boost_.size(); ++i) {
+      const int64_t uses = static_cast<int64_t>(i) << kRowUsesShift;
+      row_boost_[i] = static_cast<uint8_t>(16 + int64_t{extra} * half_life / (uses + half_life));
+    }
     row_updates_.assign(weights_.size() / static_cast<size_t>(inputs_), 0);
   }
   Value* row() { return weights_.data() + row_; }
@@ -521,10 +529,12 @@ class BasicMixer {
   int p_ = 2048;
   uint32_t updates_ = 0;
   int boost_ = 64;
-  // With EnableRowDecay: updates per row (saturating), and the decay's parameters.
+  int row_index_ = 0;  // the row in use
+  // With EnableRowDecay: updates per row (saturating), and the rate boost (1/16
+  // units) by updates / 2^kRowUsesShift.
+  static constexpr int kRowUsesShift = 3;
   std::vector<uint16_t> row_updates_;
-  int row_half_life_ = 1;
-  int row_boost_extra_ = 0;
+  std::vector<uint8_t> row_boost_;
 };
 
 using Mixer = BasicMixer<MixerKernels32>;
@@ -549,7 +559,7 @@ class Apm {
     if (Archive::kLoading && table_.size() != size) ar.Fail("APM size disagrees");
   }
   // 16-bit refined probability of stretched value `st` in context `cx`.
-  int P(int st, size_t cx) {
+  [[gnu::always_inline]] int P(int st, size_t cx) {
     if (st > kStretchMax) st = kStretchMax;
     if (st < -kStretchMax) st = -kStretchMax;
     const int pos = st + 2048;
@@ -562,11 +572,11 @@ class Apm {
     PrefetchLine(&table_[cx * 33]);
     PrefetchLine(&table_[cx * 33 + 32]);
   }
-  void Update(int bit) { Update(bit, rate_); }
+  [[gnu::always_inline]] void Update(int bit) { Update(bit, rate_); }
   // Update at another rate: the two nearest points move toward the bit by 2^-rate
   // of their distance, shared by their interpolation weights (the table's own rate
   // is the one it was made with).
-  void Update(int bit, int rate) {
+  [[gnu::always_inline]] void Update(int bit, int rate) {
     const int target = bit ? 65535 : 0;
     Move(0, target, 128 - weight_, rate);
     Move(1, target, weight_, rate);
