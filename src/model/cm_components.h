@@ -405,7 +405,7 @@ struct MixerKernels16 {
 
 // Mixes stretched predictions with weights chosen by a selector context; learns by
 // gradient descent on coding cost. The learning rate starts at four times its final
-// value and falls as updates accumulate.
+// value and falls as updates accumulate (and, with EnableRowDecay, as each row's do).
 template <typename Kernels>
 class BasicMixer {
  public:
