@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +16,7 @@
 #include "codec/model_codec.h"
 #include "coder/arithmetic_coder.h"
 #include "codec/registry.h"
+#include "codec/word_transform.h"
 #include "lmzip/container.h"
 #include "lmzip/io.h"
 #include "model/cm.h"
@@ -230,6 +232,39 @@ TEST(ContextMixingTest, RoundTripsEveryInputAtEveryLevel) {
       EXPECT_EQ(Decode(level, code, in.bytes.size()), in.bytes)
           << "level " << level << ", " << in.name;
     }
+  }
+}
+
+// A word-transformed chunk (known_text: its first two bytes name the flags before
+// Capitalised and ALL-CAPS words, which the word contexts read as the words' case)
+// round-trips at the levels that use the case.
+TEST(ContextMixingTest, TransformedTextRoundTrips) {
+  const std::vector<uint8_t> moby = MobyExcerpt();
+  std::vector<uint8_t> raw(moby.begin(), moby.begin() + 12000);
+  // Every fifth word in capitals, so that both flags occur.
+  int words = 0;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const bool starts = std::isalpha(raw[i]) && (i == 0 || !std::isalpha(raw[i - 1]));
+    words += starts;
+    if (words % 5 == 0 && std::islower(raw[i])) raw[i] = static_cast<uint8_t>(std::toupper(raw[i]));
+  }
+  words::ForwardOptions options;
+  options.min_count = 2;
+  options.require_gain = false;
+  std::vector<uint8_t> transformed;
+  ASSERT_TRUE(words::Forward(raw, &transformed, options));
+  ASSERT_GT(std::count(transformed.begin(), transformed.end(), transformed[0]), 100);
+  ASSERT_GT(std::count(transformed.begin(), transformed.end(), transformed[1]), 100);
+  for (const int level : {6, 9}) {
+    ModelSpec spec;
+    spec.level = level;
+    spec.known_text = true;
+    spec.input_size = transformed.size();
+    std::vector<uint8_t> code;
+    ASSERT_TRUE(EncodeWithModel(spec, transformed, &code).ok());
+    std::vector<uint8_t> back(transformed.size());
+    ASSERT_TRUE(DecodeWithModel(spec, code, back.size(), back.data()).ok());
+    EXPECT_EQ(back, transformed) << "level " << level;
   }
 }
 

@@ -61,8 +61,8 @@ enum class Context : uint8_t {
   kColumn,        // position in the line and the byte above it
   kIndirect1,     // byte 1 back and what followed its previous occurrences
   kIndirect2,     // bytes 1-2 back and what followed their previous occurrences
-  kCharClasses,   // the classes (letter case, digit, space, punctuation) of the last 8 bytes, and byte 1
-  kNesting,       // whether inside quotes, the depth of brackets, and the current word
+  kCharClasses,   // the classes (letter case, digit, space, punctuation) of the last 8 bytes, byte 1, and the word's case
+  kNesting,       // whether inside quotes, the depth of brackets, the current word and its case
   // Samples (images: one byte per pixel in rows of a detected stride; audio: one
   // unsigned byte per sample). "above" is the byte one stride back.
   kImageNeighbours,  // the pixels left and above
@@ -250,6 +250,17 @@ uint64_t NextNesting(uint64_t nesting, int byte) {
   return nesting;
 }
 
+// The case of the current word in text after the word transform: 0 (as written), 1
+// (Capitalised) or 2 (ALL CAPS), after `byte`. The transform puts a flag byte before
+// each Capitalised or ALL-CAPS word and lowers its letters; the case holds through the
+// word and ends with it. `w0` is the current word's hash before `byte`; a flag that is
+// -1 is unknown (input not transformed).
+int NextWordCase(int word_case, int byte, uint64_t w0, int capital_flag, int upper_flag) {
+  if (byte == capital_flag) return 1;
+  if (byte == upper_flag) return 2;
+  return !IsWordByte(byte) && w0 != 0 ? 0 : word_case;
+}
+
 // The hashes of the current word and the two before it (case folded), after `byte`.
 void AdvanceWords(int byte, uint64_t* w0, uint64_t* w1, uint64_t* w2) {
   if (IsWordByte(byte)) {
@@ -416,6 +427,9 @@ class ContextMixingModel final : public Predictor {
     ar.Pod(class_hash_);
     ar.Pod(nesting_);
     ar.Pod(word_length_);
+    ar.Pod(word_case_);
+    ar.Pod(capital_flag_);
+    ar.Pod(upper_flag_);
     ar.Pod(line_start_);
     ar.Pod(prev_line_start_);
     ar.Pod(stride_);
@@ -431,6 +445,9 @@ class ContextMixingModel final : public Predictor {
       class_hash_ &= 0xffffff;
       nesting_ &= 31;
       word_length_ = std::min(word_length_, 7);
+      word_case_ = std::clamp(word_case_, 0, 2);
+      capital_flag_ = std::clamp(capital_flag_, -1, 255);
+      upper_flag_ = std::clamp(upper_flag_, -1, 255);
       c2_ &= 255;
       if (line_start_ > pos_) line_start_ = pos_;
       if (prev_line_start_ > line_start_) prev_line_start_ = line_start_;
@@ -919,8 +936,9 @@ class ContextMixingModel final : public Predictor {
   // has ended this one (ContextHash(ContextValue(...)) after EndByte), or 0 for the
   // contexts it must compute itself (those of rarer use).
   void NextContextHashes(int byte, uint64_t* hashes) const {
-    TextState next{(c8_ << 8) | static_cast<uint64_t>(byte), word0_, word1_, word2_,
-                   NextClassHash(class_hash_, byte), NextNesting(nesting_, byte), 1};
+    TextState next{(c8_ << 8) | static_cast<uint64_t>(byte), word0_, word1_, word2_, NextClasses(byte),
+                   NextNesting(nesting_, byte), NextWordCase(word_case_, byte, word0_, capital_flag_, upper_flag_),
+                   1};
     AdvanceWords(byte, &next.word0, &next.word1, &next.word2);
     for (int i = 0; i < num_text_contexts_; ++i) {
       uint64_t v;
@@ -929,13 +947,21 @@ class ContextMixingModel final : public Predictor {
   }
 
   // What the text contexts of TextContextValue are computed from: the last 8 bytes,
-  // the word hashes, the classes and the nesting, and `lag`, how many bytes the
-  // state is ahead of the history (1 for the byte about to end, 0 otherwise).
+  // the word hashes, the classes, the nesting and the word's case, and `lag`, how
+  // many bytes the state is ahead of the history (1 for the byte about to end, 0
+  // otherwise).
   struct TextState {
     uint64_t c8, word0, word1, word2, class_hash, nesting;
+    int word_case;
     int lag;
   };
-  TextState CurrentTextState() const { return {c8_, word0_, word1_, word2_, class_hash_, nesting_, 0}; }
+  TextState CurrentTextState() const { return {c8_, word0_, word1_, word2_, class_hash_, nesting_, word_case_, 0}; }
+
+  // class_hash_ after `byte`; the word transform's case flags count as capitals.
+  uint64_t NextClasses(int byte) const {
+    if (byte == capital_flag_ || byte == upper_flag_) return (class_hash_ << 3 | 1) & 0xffffff;
+    return NextClassHash(class_hash_, byte);
+  }
 
   // Into `value`, context c's value in state `s`, for the contexts that follow from a
   // TextState; false (value untouched) for the others.
@@ -963,8 +989,10 @@ class ContextMixingModel final : public Predictor {
       case C::kSparseSkip2: *value = (s.c8 & 0xffff0000) | 0x2000000000ull; return true;
       case C::kSparseGap: *value = (s.c8 & 0xff00ff) | 0x3000000000ull; return true;
       case C::kSparseWide: *value = (s.c8 & 0xff00ff00ff00ull) | 0x400000000000000ull; return true;
-      case C::kCharClasses: *value = Combine(s.class_hash << 8 | c1, 14); return true;
-      case C::kNesting: *value = Combine(Combine(s.word0, s.nesting), 15); return true;
+      case C::kCharClasses:
+        *value = Combine(s.class_hash << 8 | c1 | static_cast<uint64_t>(s.word_case) << 40, 14);
+        return true;
+      case C::kNesting: *value = Combine(Combine(s.word0, s.nesting | s.word_case << 7), 15); return true;
       default: return false;
     }
   }
@@ -997,10 +1025,14 @@ class ContextMixingModel final : public Predictor {
     c8_ = (c8_ << 8) | byte;
     c2_ = c1_;
     c1_ = byte;
-    class_hash_ = NextClassHash(class_hash_, byte);
+    class_hash_ = NextClasses(byte);
     nesting_ = NextNesting(nesting_, byte);
     word_length_ = IsWordByte(byte) ? std::min(word_length_ + 1, 7) : 0;
+    word_case_ = NextWordCase(word_case_, byte, word0_, capital_flag_, upper_flag_);
     AdvanceWords(byte, &word0_, &word1_, &word2_);
+    // A transformed input's first two bytes name its flags (docs/format.md); they
+    // count from the byte after them (as NextContextHashes assumes).
+    if (known_text_ && pos_ <= 2) (pos_ == 1 ? capital_flag_ : upper_flag_) = byte;
     if (byte == '\n') {
       prev_line_start_ = line_start_;
       line_start_ = pos_;
@@ -1329,6 +1361,10 @@ class ContextMixingModel final : public Predictor {
   uint64_t class_hash_ = 0;  // ByteClass of the last 8 bytes, 3 bits each, most recent lowest
   uint64_t nesting_ = 0;     // depth of brackets (0..15), plus 16 inside double quotes
   int word_length_ = 0;      // letters in the current word, at most 7
+  int word_case_ = 0;        // NextWordCase of the current word
+  // The word transform's flags before Capitalised and ALL-CAPS words (the first two
+  // bytes of a known_text_ input), or -1.
+  int capital_flag_ = -1, upper_flag_ = -1;
   // Per bit-history state: -1 (all bits set) when only one bit value was seen, else 0.
   std::array<int16_t, 256> deterministic_{};
   uint64_t line_start_ = 0, prev_line_start_ = 0;
