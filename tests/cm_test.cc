@@ -366,6 +366,27 @@ TEST(ContextMixingTest, CodesImagesAndAudioBetterThanOrder0) {
   }
 }
 
+TEST(ContextMixingTest, FreshModelsStartTheirSignalRowsFromTheBuiltInPrior) {
+  const std::vector<int16_t> prior = BuiltInSignalPrior();
+  ASSERT_FALSE(prior.empty());
+  for (int level = 5; level <= 9; ++level) EXPECT_EQ(FreshSignalPrior(level), prior) << "level " << level;
+  for (int level = 1; level <= 4; ++level) EXPECT_TRUE(FreshSignalPrior(level).empty()) << "level " << level;
+}
+
+TEST(ContextMixingTest, SignalPriorIsLearnedDeterministically) {
+  const std::vector<uint8_t> patches =
+      testing::ReadFileBytes(std::string(LMZIP_TEST_DATA_DIR) + "/camera_patches_4x32x64.gray");
+  auto first = MakeSignalPrior(std::span<const uint8_t>(patches.data(), 4096), "test");
+  auto second = MakeSignalPrior(std::span<const uint8_t>(patches.data(), 4096), "test");
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(*first, *second);
+  const size_t table = first->find("inline constexpr int16_t kSignalPrior[] = {");
+  ASSERT_NE(table, std::string::npos);
+  EXPECT_EQ(static_cast<size_t>(std::count(first->begin() + static_cast<ptrdiff_t>(table), first->end(), ',')),
+            BuiltInSignalPrior().size());
+  EXPECT_FALSE(MakeSignalPrior(std::span<const uint8_t>(patches.data(), 2047), "test").ok());
+}
+
 TEST(ContextMixingTest, MemoryGrowsWithLevel) {
   size_t previous = 0;
   for (int level = 1; level <= 9; ++level) {

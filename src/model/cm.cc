@@ -307,9 +307,34 @@ constexpr int kTextApmLast2Rate = 5;
 constexpr int kLayer2Rows = 256 * 8 + 8 * cm::SignalModel::kRelations;
 constexpr int kMaxInputs = cm::PaddedInputs16(3 * kMaxContexts + kSharedInputs + cm::SignalModel::kInputs);
 
+// The signal prior: starting weights of the first layer's rows for bytes the signal
+// model predicts in weight set 4, whose rows are chosen by the better blend's error
+// bucket and so differ for images and audio (the other sets' rows serve both, and a
+// prior there that helps one costs the other). Learned offline from image and audio
+// chunks (see MakeSignalPrior). One vector of kSignalPriorValues weights (units of
+// 1/16384) per group of rows: the shared inputs, then one weight per kind of input
+// shared by all text contexts, then each signal context's three inputs, then the
+// signal model's inputs.
+constexpr int kSignalPriorSet = 4;
+constexpr int kSignalPriorGroups = 16;
+constexpr int kSignalPriorContexts = 5;
+constexpr int kSignalPriorValues = kSharedInputs + 3 + 3 * kSignalPriorContexts + cm::SignalModel::kInputs;
+constexpr size_t kSignalPriorSize = size_t{kSignalPriorGroups} * kSignalPriorValues;
+// The group (below kSignalPriorGroups) of row `row` of the prior's weight set's rows
+// for signals: the bit position, plus 8 while the better blend is the audio one.
+int SignalPriorGroup(int row) { return row % 8 + (row / 8 >= cm::SignalModel::kErrorBuckets ? 8 : 0); }
+
+// kSignalPrior, made by MakeSignalPrior.
+#include "model/cm_signal_prior.inc"
+
+static_assert(sizeof(kSignalPrior) / sizeof(kSignalPrior[0]) == kSignalPriorSize,
+              "the signal prior's shape disagrees with the model: make it again (docs/cm.md)");
+
 class ContextMixingModel final : public Predictor {
  public:
-  ContextMixingModel(int level, uint64_t input_size, bool known_text = false)
+  // `signal_prior`: start the first layer's signal rows from kSignalPrior (at levels
+  // 5-9) rather than from uniform weights.
+  ContextMixingModel(int level, uint64_t input_size, bool known_text = false, bool signal_prior = true)
       : known_text_(known_text),
         config_(SizedConfig(ConfigFor(level), input_size)),
         slots_(size_t{1} << config_.table_bits),
@@ -383,6 +408,7 @@ class ContextMixingModel final : public Predictor {
         }
       }
     }
+    if (signal_prior && HasSignalRows()) SetSignalRows(kSignalPrior);
     slot_.fill(nullptr);
     for (int i = 0; i < num_contexts_; ++i) slot_base_[i] = slot_[i] = &empty_slot_[0];
     ok_ = slots_.ok() && match_.ok() && history_.ok() && apm_order1_.ok() && apm_order2_.ok() && apm_last2_.ok() && runs_.ok();
@@ -391,6 +417,43 @@ class ContextMixingModel final : public Predictor {
 
   bool ok() const { return ok_; }
   int level() const { return config_.level; }
+
+  // Whether the first layer has the rows for signals that the signal prior fills.
+  bool HasSignalRows() const {
+    return config_.many_selectors && inputs_per_context_ == 3 && num_signal_contexts_ == kSignalPriorContexts;
+  }
+  // Writes `prior` (kSignalPriorSize weights, laid out as kSignalPrior) into every
+  // row for signals of weight set kSignalPriorSet. REQUIRES: HasSignalRows().
+  void SetSignalRows(const int16_t* prior) {
+    cm::Mixer16& set = layer1_[kSignalPriorSet];
+    for (int r = 0; r < kSetRows[kSignalPriorSet]; ++r) {
+      const int16_t* v = prior + static_cast<size_t>(SignalPriorGroup(r)) * kSignalPriorValues;
+      int16_t* w = set.weights_in_row(kSetRows[kSignalPriorSet] + r);
+      for (int i = 0; i < num_inputs_; ++i) w[i] = v[SignalPriorIndex(i)];
+    }
+  }
+  // Adds each row for signals of weight set kSignalPriorSet whose weights differ from
+  // `prior` (as SetSignalRows wrote it; nullptr: every row) to `sums`
+  // (kSignalPriorSize, as kSignalPrior; text contexts' inputs averaged by kind) and
+  // counts it in `rows` (per group). REQUIRES: HasSignalRows().
+  void SumChangedSignalRows(const int16_t* prior, std::vector<double>* sums, std::vector<int>* rows) const {
+    const int text_inputs = 3 * num_text_contexts_;
+    const cm::Mixer16& set = layer1_[kSignalPriorSet];
+    for (int r = 0; r < kSetRows[kSignalPriorSet]; ++r) {
+      const size_t group = static_cast<size_t>(SignalPriorGroup(r));
+      const int16_t* v = prior == nullptr ? nullptr : prior + group * kSignalPriorValues;
+      const int16_t* w = set.weights_in_row(kSetRows[kSignalPriorSet] + r);
+      bool changed = prior == nullptr;
+      for (int i = 0; i < num_inputs_ && !changed; ++i) changed = w[i] != v[SignalPriorIndex(i)];
+      if (!changed) continue;
+      ++(*rows)[group];
+      double* sum = sums->data() + group * kSignalPriorValues;
+      for (int i = 0; i < num_inputs_; ++i) {
+        const bool text = i >= kSharedInputs && i < kSharedInputs + text_inputs;
+        sum[SignalPriorIndex(i)] += text ? static_cast<double>(w[i]) / num_text_contexts_ : w[i];
+      }
+    }
+  }
 
   template <typename Archive>
   void Serialize(Archive& ar) {
@@ -483,6 +546,14 @@ class ContextMixingModel final : public Predictor {
   bool CanClone() const override { return true; }
 
  private:
+  // Where first-layer input `i` takes its weight in a vector of the signal prior.
+  int SignalPriorIndex(int i) const {
+    if (i < kSharedInputs) return i;
+    const int text_inputs = 3 * num_text_contexts_;
+    if (i < kSharedInputs + text_inputs) return kSharedInputs + (i - kSharedInputs) % 3;
+    return i - text_inputs + 3;  // signal contexts, then the signal model's inputs
+  }
+
   // `p` points into this model's slot table or its empty slot: the same place in `copy`.
   uint8_t* Rebase(uint8_t* p, ContextMixingModel& copy) const {
     const uint8_t* empty = empty_slot_.data();
@@ -1549,6 +1620,92 @@ Result<std::vector<uint8_t>> PrimeContextMixingModel(int level, std::span<const 
   file.insert(file.end(), packed.begin(), packed.begin() + static_cast<ptrdiff_t>(packed_size));
   PutLe(&file, XXH64(file.data(), file.size(), 0), 8);
   return file;
+}
+
+std::vector<int16_t> BuiltInSignalPrior() { return {std::begin(kSignalPrior), std::end(kSignalPrior)}; }
+
+std::vector<int16_t> FreshSignalPrior(int level) {
+  ContextMixingModel model(level, 2048);
+  if (!model.ok() || !model.HasSignalRows()) return {};
+  std::vector<double> sums(kSignalPriorSize, 0.0);
+  std::vector<int> rows(kSignalPriorGroups, 0);
+  model.SumChangedSignalRows(nullptr, &sums, &rows);
+  std::vector<int16_t> prior(kSignalPriorSize);
+  for (size_t i = 0; i < kSignalPriorSize; ++i) {
+    prior[i] = static_cast<int16_t>(std::nearbyint(sums[i] / rows[i / kSignalPriorValues]));
+  }
+  return prior;
+}
+
+Result<std::string> MakeSignalPrior(std::span<const uint8_t> corpus, const std::string& command) {
+  // Each chunk starts a fresh level-6 model from the prior so far and codes the chunk
+  // (the other weight sets start as usual);
+  // then each group of the prior moves a tenth of the way toward the mean of its rows
+  // that the chunk changed (meta-learning of the starting point, as Reptile does).
+  // The result is the mean of the priors after each chunk of the second half: the
+  // last prior alone follows the last few dozen chunks.
+  constexpr uint64_t kChunk = 2048;
+  constexpr double kStep = 0.1;
+  const size_t groups = kSignalPriorGroups;
+  std::vector<double> prior(kSignalPriorSize, 0.0);
+  {
+    ContextMixingModel cold(6, kChunk, false, false);
+    if (!cold.ok() || !cold.HasSignalRows()) return Status::IOError("out of memory for the level 6 model");
+    std::vector<int> rows(groups, 0);
+    cold.SumChangedSignalRows(nullptr, &prior, &rows);
+    for (size_t i = 0; i < kSignalPriorSize; ++i) prior[i] /= rows[i / kSignalPriorValues];
+  }
+  std::vector<int16_t> rounded(kSignalPriorSize);
+  auto round = [&] {
+    for (size_t i = 0; i < kSignalPriorSize; ++i) {
+      rounded[i] = static_cast<int16_t>(std::clamp<double>(std::nearbyint(prior[i]), -32767, 32767));
+    }
+  };
+  const size_t total = corpus.size() / kChunk;
+  std::vector<double> mean(kSignalPriorSize, 0.0);
+  size_t chunks = 0, averaged = 0;
+  for (size_t off = 0; off + kChunk <= corpus.size(); off += kChunk, ++chunks) {
+    round();
+    ContextMixingModel model(6, kChunk, false, false);
+    if (!model.ok()) return Status::IOError("out of memory for the level 6 model");
+    model.SetSignalRows(rounded.data());
+    for (size_t i = off; i < off + kChunk; ++i) {
+      for (int bit = 7; bit >= 0; --bit) {
+        model.PredictBit();
+        model.UpdateBit((corpus[i] >> bit) & 1);
+      }
+    }
+    std::vector<double> sums(kSignalPriorSize, 0.0);
+    std::vector<int> rows(groups, 0);
+    model.SumChangedSignalRows(rounded.data(), &sums, &rows);
+    for (size_t i = 0; i < kSignalPriorSize; ++i) {
+      const int n = rows[i / kSignalPriorValues];
+      if (n > 0) prior[i] += kStep * (sums[i] / n - prior[i]);
+    }
+    if (2 * chunks + 2 > total) {
+      for (size_t i = 0; i < kSignalPriorSize; ++i) mean[i] += prior[i];
+      ++averaged;
+    }
+  }
+  if (chunks == 0) return Status::InvalidArgument("the signal prior needs at least one 2048-byte chunk");
+  for (size_t i = 0; i < kSignalPriorSize; ++i) prior[i] = mean[i] / static_cast<double>(averaged);
+  round();
+  std::string out =
+      "// kSignalPrior: the first layer's starting weights for signals (see cm.cc and\n"
+      "// docs/cm.md), per group of rows, kSignalPriorValues each.\n"
+      "// Made from " + std::to_string(chunks) + " chunks of 2048 bytes by\n//   " + command +
+      "\n// Do not edit: make it again when the model's inputs change.\n"
+      "inline constexpr int16_t kSignalPrior[] = {\n";
+  for (size_t g = 0; g < groups; ++g) {
+    out += std::string(g < 8 ? "    // images" : "    // audio") + " at bit position " + std::to_string(g % 8);
+    for (int v = 0; v < kSignalPriorValues; ++v) {
+      out += v % 12 == 0 ? "\n    " : " ";
+      out += std::to_string(rounded[g * kSignalPriorValues + static_cast<size_t>(v)]) + ",";
+    }
+    out += "\n";
+  }
+  out += "};\n";
+  return out;
 }
 
 size_t ContextMixingMemory(int level) {

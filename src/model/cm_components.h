@@ -498,6 +498,9 @@ class BasicMixer {
       std::fill_n(weights_.begin() + static_cast<ptrdiff_t>(r) * inputs_ + first, count, static_cast<Value>(w));
     }
   }
+  // The weights of row `row`: Kernels::Padded(inputs) of them.
+  Value* weights_in_row(int row) { return weights_.data() + static_cast<size_t>(row) * inputs_; }
+  const Value* weights_in_row(int row) const { return weights_.data() + static_cast<size_t>(row) * inputs_; }
   // Sets the weights of inputs first .. first + count - 1 in every row.
   void SetWeights(int first, int count, int32_t w) {
     SetWeightsInRows(0, static_cast<int>(weights_.size() / static_cast<size_t>(inputs_)), first, count, w);
