@@ -1640,12 +1640,12 @@ std::vector<int16_t> FreshSignalPrior(int level) {
 Result<std::string> MakeSignalPrior(std::span<const uint8_t> corpus, const std::string& command) {
   // Each chunk starts a fresh level-6 model from the prior so far and codes the chunk
   // (the other weight sets start as usual);
-  // then each group of the prior moves a tenth of the way toward the mean of its rows
+  // then each group of the prior moves half way toward the mean of its rows
   // that the chunk changed (meta-learning of the starting point, as Reptile does).
   // The result is the mean of the priors after each chunk of the second half: the
   // last prior alone follows the last few dozen chunks.
   constexpr uint64_t kChunk = 2048;
-  constexpr double kStep = 0.1;
+  constexpr double kStep = 0.5;
   const size_t groups = kSignalPriorGroups;
   std::vector<double> prior(kSignalPriorSize, 0.0);
   {
