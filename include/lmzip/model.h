@@ -64,9 +64,10 @@ struct ModelSpec {
   // chunk's size), else 0. A model may size its tables by it, so that a 2 KB chunk
   // does not pay for gigabytes of tables; it must then do so identically both ways.
   uint64_t input_size = 0;
-  // The input is known to be text (a chunk after the container's word transform),
-  // identically when encoding and decoding: a model may then skip its parts for
-  // other data.
+  // The input is a chunk after the container's word transform (docs/format.md,
+  // method 2), identically when encoding and decoding: a model may then skip its
+  // parts for other data, and read the transform's head (its first two bytes are the
+  // case flags) to understand the words that follow.
   bool known_text = false;
 };
 
