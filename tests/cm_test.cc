@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -385,6 +386,45 @@ TEST(ContextMixingTest, SignalPriorIsLearnedDeterministically) {
   EXPECT_EQ(static_cast<size_t>(std::count(first->begin() + static_cast<ptrdiff_t>(table), first->end(), ',')),
             BuiltInSignalPrior().size());
   EXPECT_FALSE(MakeSignalPrior(std::span<const uint8_t>(patches.data(), 2047), "test").ok());
+// The signal model alone on grayscale 32x64 patches, through its image predictors'
+// mixer (its second-to-last input): an ideal code length well under the order-0
+// entropy, and a copy taken mid-patch continues exactly like the original.
+TEST(ContextMixingTest, SignalModelPredictsImagePatchesAndCopiesExactly) {
+  const std::vector<uint8_t> data =
+      testing::ReadFileBytes(std::string(LMZIP_TEST_DATA_DIR) + "/camera_patches_4x32x64.gray");
+  ASSERT_EQ(data.size(), 8192u);
+  const std::vector<uint8_t> patch(data.begin(), data.begin() + 2048);
+  // Ideal code length in bits of bytes [begin, end) of the patch; the model has seen
+  // the bytes before `begin`.
+  const auto cost = [&](cm::SignalModel& model, size_t begin, size_t end) {
+    double bits = 0;
+    std::array<int16_t, cm::SignalModel::kInputs> x{};
+    for (size_t i = begin; i < end; ++i) {
+      int c0 = 1;
+      for (int k = 7; k >= 0; --k) {
+        const int bit = (patch[i] >> k) & 1;
+        model.Predict(c0, 7 - k, x.data());
+        const double p1 = std::clamp(cm::Squash(x[cm::SignalModel::kInputs - 2]), 1, 4095) / 4096.0;
+        bits -= std::log2(bit ? p1 : 1 - p1);
+        model.Update(bit);
+        c0 = c0 * 2 + bit;
+      }
+      model.EndByte(patch[i], 64, true);
+    }
+    return bits;
+  };
+  auto model = std::make_unique<cm::SignalModel>();
+  const double head = cost(*model, 0, 1024);
+  auto copy = std::make_unique<cm::SignalModel>(*model);
+  const double tail = cost(*model, 1024, 2048);
+  EXPECT_EQ(cost(*copy, 1024, 2048), tail);
+  std::array<int, 256> counts{};
+  for (uint8_t b : patch) ++counts[b];
+  double order0 = 0;
+  for (int n : counts) {
+    if (n > 0) order0 -= n * std::log2(n / 2048.0);
+  }
+  EXPECT_LT(head + tail, order0 * 0.75) << (head + tail) / 2048 << " bits a pixel";
 }
 
 TEST(ContextMixingTest, MemoryGrowsWithLevel) {

@@ -153,17 +153,19 @@ SignalModel::SignalModel() {
 }
 
 void SignalModel::Predict(int c0, int bit_pos, int16_t* x) {
+  int out = 0;
   for (int k = 0; k < kPredictors; ++k) {
     const int st = Stretch(BitProbabilityQuarter(quarter_[k], level_[k], c0, bit_pos));
     if (k < kImagePredictors) {
       image_x_[static_cast<size_t>(k)] = st;
+      if (k == kImageLeft || k == kImagePaeth) continue;
     } else {
       audio_x_[static_cast<size_t>(k - kImagePredictors)] = st;
     }
-    x[k] = static_cast<int16_t>(st);
+    x[out++] = static_cast<int16_t>(st);
   }
-  x[kPredictors] = static_cast<int16_t>(image_mixer_.Mix(image_x_.data(), (bucket_[kImageBlend] / 3) * 8 + bit_pos));
-  x[kPredictors + 1] = static_cast<int16_t>(audio_mixer_.Mix(audio_x_.data(), bucket_[kAudioBlend] * 8 + bit_pos));
+  x[out] = static_cast<int16_t>(image_mixer_.Mix(image_x_.data(), (bucket_[kImageBlend] / 3) * 8 + bit_pos));
+  x[out + 1] = static_cast<int16_t>(audio_mixer_.Mix(audio_x_.data(), bucket_[kAudioBlend] * 8 + bit_pos));
 }
 
 int SignalModel::ApmContext(int c0, int bit_pos) const {
@@ -188,9 +190,9 @@ int SignalModel::Relation(int c0, int bit_pos) const {
 }
 
 int SignalModel::DistanceContext(int c0, int bit_pos) const {
-  constexpr int kImageOls = 12, kAudioOls = kImagePredictors + 6;
+  constexpr int kAudioOls = kImagePredictors + 6;
   const bool image = BetterBlend() == kImageBlend;
-  const int k = image ? kImageOls : kAudioOls;
+  const int k = image ? kImageWideOls : kAudioOls;
   const int width = 256 >> bit_pos;
   const int lo = (c0 - (1 << bit_pos)) << (8 - bit_pos);
   // The boundary lies half-way between the values lo + width / 2 - 1 and lo + width / 2.
@@ -207,8 +209,12 @@ void SignalModel::Update(int bit) {
 
 void SignalModel::EndByte(uint8_t byte, int stride, bool predict_next) {
   const size_t at = pos_ & (kHistory - 1);
-  if (predicted_next_) Learn(byte, at);
-  else for (auto& e : errors_) e[at] = 0;
+  if (predicted_next_) {
+    Learn(byte, at);
+  } else {
+    for (auto& e : errors_) e[at] = 0;
+    residual_[at] = 0;
+  }
   history_[at] = byte;
   ++pos_;
   stride_ = std::clamp(stride, 1, kMaxStride);
@@ -221,6 +227,7 @@ void SignalModel::EndByte(uint8_t byte, int stride, bool predict_next) {
 
 // Each predictor's error in its bucket, and the LMS weights.
 void SignalModel::Learn(uint8_t byte, size_t at) {
+  residual_[at] = static_cast<int8_t>(std::clamp(static_cast<int>(byte) - predicted_[kImageWideOls], -127, 127));
   for (int k = 0; k < kPredictors; ++k) {
     const int error = std::abs(static_cast<int>(byte) - predicted_[k]);
     errors_[k][at] = static_cast<uint8_t>(error);
@@ -246,6 +253,7 @@ void SignalModel::Learn(uint8_t byte, size_t at) {
     image_ols_.Update(static_cast<double>(static_cast<int>(byte) - image_base_));
     image_wide_ols_.Update(static_cast<double>(static_cast<int>(byte) - image_base_));
     image_local_ols_.Update(static_cast<double>(static_cast<int>(byte) - image_base_));
+    image_stack_.Update(static_cast<double>(static_cast<int>(byte) - image_base_));
   }
   // The least-squares statistics learn every sample (O(order) each); the weights,
   // the costliest part, are re-solved over a chunk's first bytes and then only while
@@ -297,7 +305,6 @@ void SignalModel::PredictImage() {
   q[6] = 4 * Clamp255(n + ne - nne);
   q[7] = 4 * Clamp255(w + ne - n);
   q[8] = 4 * Clamp255(2 * n - nn);
-  q[9] = 4 * Clamp255(2 * w - ww);
   const std::array<int32_t, 8> lms_in = {n - w, nw - w, ne - w, ww - w, nn - w, nne - w, nww - w, nee - w};
   image_lms_prediction_ = image_lms_.Predict(lms_in.data());
   image_base_ = w;
@@ -329,6 +336,22 @@ void SignalModel::PredictImage() {
     q[12] = std::clamp(QuarterOf(image_wide_ols_.Predict(xw.data())) + 4 * (w - 128), 0, 1020);
     const std::array<double, kImageLocalOrder> xl = {x[0], x[1], x[2], x[3], x[4], x[7]};
     q[13] = std::clamp(QuarterOf(image_local_ols_.Predict(xl.data())) + 4 * (w - 128), 0, 1020);
+  }
+  {
+    // The stack, from the other predictors' values (pixel units, relative to the left
+    // pixel), a bias and the error feedback.
+    std::array<double, kImageStackOrder> in{};
+    int i = 0;
+    for (int k = 1; k < kImagePredictors - 1; ++k) {
+      if (k != kImageStack) in[static_cast<size_t>(i++)] = (q[k] - 4 * w) * 0.25;
+    }
+    in[static_cast<size_t>(i++)] = kImageBiasInput;
+    const int r_n = has_above ? ResidualBack(s) : 0;
+    in[static_cast<size_t>(i++)] = column >= 1 ? ResidualBack(1) : r_n;
+    in[static_cast<size_t>(i++)] = r_n;
+    in[static_cast<size_t>(i++)] = has_above && column >= 1 ? ResidualBack(s + 1) : r_n;
+    in[static_cast<size_t>(i++)] = has_above && column + 1 < s ? ResidualBack(s - 1) : r_n;
+    q[kImageStack] = std::clamp(QuarterOf(image_stack_.Predict(in.data())) + 4 * (w - 128), 0, 1020);
   }
   // Local error of each predictor: its errors at the left, above, above-left and
   // above-right pixels.

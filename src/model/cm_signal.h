@@ -6,7 +6,8 @@
 // probability of each next bit given the bits of the byte seen so far. Those
 // probabilities, stretched, are mixer inputs.
 // The two blends of predictors are corrected by their learned mean signed error in a
-// small context before their distributions are built.
+// small context before their distributions are built. Each set of predictors has a
+// least-squares stack: a predictor over the values of the others.
 //
 // Integer arithmetic throughout, but for the least-squares predictors (doubles in a
 // fixed order of operations). The spreads start at values that fit natural images
@@ -324,8 +325,13 @@ class SignalModel {
   static constexpr int kImagePredictors = 15;
   static constexpr int kAudioPredictors = 8;
   static constexpr int kPredictors = kImagePredictors + kAudioPredictors;
-  // One input per predictor, then the image and the audio predictors mixed.
-  static constexpr int kInputs = kPredictors + 2;
+  // Image predictors whose inputs go to the image predictors' mixer alone: the left
+  // pixel and the Paeth-like choice (the main mixer codes images smaller without them).
+  static constexpr int kImageLeft = 0, kImagePaeth = 3;
+  static constexpr int kMixerOnlyInputs = 2;
+  // One input per predictor but those two, then the image and the audio predictors
+  // mixed.
+  static constexpr int kInputs = kPredictors - kMixerOnlyInputs + 2;
   static constexpr int kErrorBuckets = 12;
   static constexpr int kMaxStride = 1024;
 
@@ -384,6 +390,8 @@ class SignalModel {
     image_ols_.Serialize(ar);
     image_wide_ols_.Serialize(ar);
     image_local_ols_.Serialize(ar);
+    image_stack_.Serialize(ar);
+    ar.Bytes(residual_.data(), sizeof residual_);
     audio_ols_slow_.Serialize(ar);
     audio_ols32_.Serialize(ar);
     audio_stack_.Serialize(ar);
@@ -404,12 +412,19 @@ class SignalModel {
   static constexpr int kHistory = 4096;  // > 2 * kMaxStride + 2
   // The byte n back, or -1 before the start.
   int Back(int n) const { return static_cast<uint64_t>(n) > pos_ ? -1 : history_[(pos_ - n) & (kHistory - 1)]; }
+  // The signed error of the 20-neighbour least-squares predictor n bytes back (0
+  // before the start).
+  int ResidualBack(int n) const {
+    return static_cast<uint64_t>(n) > pos_ ? 0 : residual_[(pos_ - n) & (kHistory - 1)];
+  }
   // Predictor k's absolute error n bytes back (0 before the start).
   int ErrorBack(int k, int n) const {
     return static_cast<uint64_t>(n) > pos_ ? 0 : errors_[k][(pos_ - n) & (kHistory - 1)];
   }
   // The last image and the last audio predictor: the blends of the others.
   static constexpr int kImageBlend = kImagePredictors - 1, kAudioBlend = kPredictors - 1;
+  // The image stack's slot, and the 20-neighbour least-squares predictor's.
+  static constexpr int kImageStack = 9, kImageWideOls = 12;
   // The blend (kImageBlend or kAudioBlend) with the smaller learned spread.
   int BetterBlend() const { return level_[kAudioBlend] < level_[kImageBlend] ? kAudioBlend : kImageBlend; }
 
@@ -429,6 +444,10 @@ class SignalModel {
   std::array<uint8_t, kHistory> history_{};
   // Each predictor's absolute error (at most 255) at each past byte.
   std::array<std::array<uint8_t, kHistory>, kPredictors> errors_{};
+  // The 20-neighbour least-squares predictor's signed error (true value minus its
+  // rounded value, clamped to [-127, 127]) at each past byte; 0 where it predicted
+  // nothing.
+  std::array<int8_t, kHistory> residual_{};
   uint64_t pos_ = 0;
   bool predicted_next_ = true;  // whether predicted_ holds guesses for the next byte
   // Mean absolute error of each predictor in each bucket of its recent local errors,
@@ -460,6 +479,14 @@ class SignalModel {
   static constexpr int kImageLocalOrder = 6;
   OlsPredictor<kImageLocalOrder> image_local_ols_{0.95, 0.005, 2};
   int image_base_ = 128;
+  // Least squares over the values of the other image predictors but the left pixel
+  // and the blend (a stack, in place of the horizontal extrapolation), a constant input
+  // (kImageBiasInput), and the 20-neighbour predictor's signed errors at the left,
+  // above, above-left and above-right pixels (its error feedback); values relative to
+  // the left pixel, like the target.
+  static constexpr int kImageStackValues = kImagePredictors - 3;
+  static constexpr int kImageStackOrder = kImageStackValues + 1 + 4;
+  OlsPredictor<kImageStackOrder> image_stack_{0.99, 0.005, 4};
   // Least squares over the last 4, 8, 12, 16 and 32 audio samples (relative to 128),
   // with memories from about 17 samples (order 12: lambda = 0.94) to the whole chunk
   // (the second of order 16: 0.9995): speech changes within a 2048-sample chunk; the
