@@ -158,11 +158,19 @@ void SignalModel::Predict(int c0, int bit_pos, int16_t* x) {
     const int st = Stretch(BitProbabilityQuarter(quarter_[k], level_[k], c0, bit_pos));
     if (k < kImagePredictors) {
       image_x_[static_cast<size_t>(k)] = st;
-      if (k == kImageLeft || k == kImagePaeth) continue;
+      if (MixerOnly(k)) continue;
     } else {
       audio_x_[static_cast<size_t>(k - kImagePredictors)] = st;
     }
     x[out++] = static_cast<int16_t>(st);
+  }
+  // While the image blend errs less than the audio blend (else zero): with the learned
+  // spread and a narrower one the mixer can make a distribution more peaked than a
+  // geometric one.
+  const bool image = BetterBlend() == kImageBlend;
+  for (const int k : {kImageBlend, kImageStack}) {
+    const int level = std::max(level_[k] - kNarrowerLevels, 0);
+    x[out++] = static_cast<int16_t>(image ? Stretch(BitProbabilityQuarter(quarter_[k], level, c0, bit_pos)) : 0);
   }
   x[out] = static_cast<int16_t>(image_mixer_.Mix(image_x_.data(), (bucket_[kImageBlend] / 3) * 8 + bit_pos));
   x[out + 1] = static_cast<int16_t>(audio_mixer_.Mix(audio_x_.data(), bucket_[kAudioBlend] * 8 + bit_pos));

@@ -325,13 +325,18 @@ class SignalModel {
   static constexpr int kImagePredictors = 15;
   static constexpr int kAudioPredictors = 8;
   static constexpr int kPredictors = kImagePredictors + kAudioPredictors;
-  // Image predictors whose inputs go to the image predictors' mixer alone: the left
-  // pixel and the Paeth-like choice (the main mixer codes images smaller without them).
-  static constexpr int kImageLeft = 0, kImagePaeth = 3;
-  static constexpr int kMixerOnlyInputs = 2;
-  // One input per predictor but those two, then the image and the audio predictors
-  // mixed.
-  static constexpr int kInputs = kPredictors - kMixerOnlyInputs + 2;
+  // Image predictors whose inputs go to the image predictors' mixer alone (the main
+  // mixer codes images smaller without them): the left pixel, left + above -
+  // above-left, the Paeth-like choice and (left + above) / 2.
+  static constexpr bool MixerOnly(int k) { return k == 0 || k == 2 || k == 3 || k == 5; }
+  static constexpr int kMixerOnlyInputs = 4;
+  // The image blend and the image stack under a narrower spread: kNarrowerLevels
+  // levels below their learned one (about 0.78 times the mean absolute deviation).
+  static constexpr int kNarrowInputs = 2;
+  static constexpr int kNarrowerLevels = 3;
+  // One input per predictor but the mixer-only ones, the narrow inputs, then the
+  // image and the audio predictors mixed.
+  static constexpr int kInputs = kPredictors - kMixerOnlyInputs + kNarrowInputs + 2;
   static constexpr int kErrorBuckets = 12;
   static constexpr int kMaxStride = 1024;
 
@@ -483,10 +488,10 @@ class SignalModel {
   // and the blend (a stack, in place of the horizontal extrapolation), a constant input
   // (kImageBiasInput), and the 20-neighbour predictor's signed errors at the left,
   // above, above-left and above-right pixels (its error feedback); values relative to
-  // the left pixel, like the target.
+  // the left pixel, like the target. Re-solved every 8 pixels.
   static constexpr int kImageStackValues = kImagePredictors - 3;
   static constexpr int kImageStackOrder = kImageStackValues + 1 + 4;
-  OlsPredictor<kImageStackOrder> image_stack_{0.99, 0.005, 4};
+  OlsPredictor<kImageStackOrder> image_stack_{0.99, 0.005, 8};
   // Least squares over the last 4, 8, 12, 16 and 32 audio samples (relative to 128),
   // with memories from about 17 samples (order 12: lambda = 0.94) to the whole chunk
   // (the second of order 16: 0.9995): speech changes within a 2048-sample chunk; the
