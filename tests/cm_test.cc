@@ -386,6 +386,8 @@ TEST(ContextMixingTest, SignalPriorIsLearnedDeterministically) {
   EXPECT_EQ(static_cast<size_t>(std::count(first->begin() + static_cast<ptrdiff_t>(table), first->end(), ',')),
             BuiltInSignalPrior().size());
   EXPECT_FALSE(MakeSignalPrior(std::span<const uint8_t>(patches.data(), 2047), "test").ok());
+}
+
 // The signal model alone on grayscale 32x64 patches, through its image predictors'
 // mixer (its second-to-last input): an ideal code length well under the order-0
 // entropy, and a copy taken mid-patch continues exactly like the original.
