@@ -987,6 +987,9 @@ class ContextMixingModel final : public Predictor {
   }
 
   void PrefetchApms(int c0) {
+    // The row by the previous byte and the bits so far is one of 65,536 (12 MB): a
+    // cache miss per bit unless it is fetched while the last bit is learned.
+    if (config_.byte_rows) layer1_[2].PrefetchRow(c1_ * 256 + c0, text_end_);
     if (config_.order1_apm) apm_order1_.Prefetch(static_cast<size_t>(c0) | c1_ << 8);
     if (config_.order2_apm) apm_order2_.Prefetch(Order2ApmContext(c0));
     if (config_.last2_apm) apm_last2_.Prefetch(Last2ApmContext(c0));

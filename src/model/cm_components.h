@@ -499,6 +499,13 @@ class BasicMixer {
     }
   }
   // The weights of row `row`: Kernels::Padded(inputs) of them.
+  // Fetches the first `active` weights of row `row` toward the cache; changes no value.
+  void PrefetchRow(int row, int active) const {
+    const char* p = reinterpret_cast<const char*>(weights_in_row(row));
+    const size_t bytes = static_cast<size_t>(Kernels::Lanes(active)) * sizeof(Value);
+    for (size_t o = 0; o < bytes; o += 64) PrefetchLine(p + o);
+    PrefetchLine(p + bytes - 1);
+  }
   Value* weights_in_row(int row) { return weights_.data() + static_cast<size_t>(row) * inputs_; }
   const Value* weights_in_row(int row) const { return weights_.data() + static_cast<size_t>(row) * inputs_; }
   // Sets the weights of inputs first .. first + count - 1 in every row.
