@@ -203,14 +203,14 @@ LevelConfig SizedConfig(LevelConfig c, uint64_t input_size) {
   c.grow_match_index = false;
   // Run votes pay once contexts have history: in short chunks the probability
   // itself is the better third input (2048-byte chunks of Moby Dick: 0.9% smaller).
-  if (input_size < kMinRunInput) c.run_inputs = false;
   // The rows by previous byte and current bits are 12 MB to set up: too much for a
-  // short input, which would train few of them.
-  if (input_size < kMinRunInput) c.byte_rows = false;
-  // The indirect context learns what follows each byte over many occurrences: in
-  // short chunks bytes 1 and 3 serve better (2048-byte chunks of Moby Dick at level
-  // 6: 0.08% smaller).
-  if (input_size < kMinRunInput) std::replace(c.contexts.begin(), c.contexts.end(), C::kIndirect1, C::kSparseGap);
+  // short input, which would train few of them. The indirect context learns what
+  // follows each byte over many occurrences: in short chunks bytes 1 and 3 serve
+  // better (2048-byte chunks of Moby Dick at level 6: 0.08% smaller).
+  if (input_size < kMinRunInput) {
+    c.run_inputs = c.byte_rows = false;
+    std::replace(c.contexts.begin(), c.contexts.end(), C::kIndirect1, C::kSparseGap);
+  }
   return c;
 }
 
@@ -819,18 +819,13 @@ class ContextMixingModel final : public Predictor {
         text_judge_.Update(judge_x_.data() + kJudgeTextOffset, bit, rate);
       }
     }
-    if (TextRates()) {
-      apm_order1_.Update(bit, kTextApmOrder1Rate);
-      apm_order2_.Update(bit);
-      apm_last2_.Update(bit, kTextApmLast2Rate);
-    } else {
-      if (config_.order1_apm) {
-        if (!config_.order2_apm) apm_order0_.Update(bit);
-        apm_order1_.Update(bit);
-      }
-      if (config_.order2_apm) apm_order2_.Update(bit);
-      if (config_.last2_apm) apm_last2_.Update(bit);
+    const bool text_rates = TextRates();
+    if (config_.order1_apm) {
+      if (!config_.order2_apm) apm_order0_.Update(bit);
+      apm_order1_.Update(bit, text_rates ? kTextApmOrder1Rate : apm_order1_.rate());
     }
+    if (config_.order2_apm) apm_order2_.Update(bit);
+    if (config_.last2_apm) apm_last2_.Update(bit, text_rates ? kTextApmLast2Rate : apm_last2_.rate());
     AdvanceBit(bit);
   }
 
@@ -1596,18 +1591,27 @@ Result<uint64_t> ContextMixingWeightsHash(const std::string& path) {
   return hash;
 }
 
+namespace {
+
+// Runs `model` over `bytes`, bit by bit, as coding them would.
+void Learn(ContextMixingModel& model, std::span<const uint8_t> bytes) {
+  for (uint8_t byte : bytes) {
+    for (int i = 7; i >= 0; --i) {
+      model.PredictBit();
+      model.UpdateBit((byte >> i) & 1);
+    }
+  }
+}
+
+}  // namespace
+
 Result<std::vector<uint8_t>> PrimeContextMixingModel(int level, std::span<const uint8_t> corpus) {
   if (level < 1 || level > 9) return Status::InvalidArgument("model level must be 1..9");
   // Room for the corpus and for the chunks coded after it.
   const uint64_t sized_for = corpus.size() + (uint64_t{1} << 20);
   auto model = std::make_unique<ContextMixingModel>(level, sized_for);
   if (!model->ok()) return Status::IOError("out of memory for the level " + std::to_string(level) + " model");
-  for (uint8_t byte : corpus) {
-    for (int i = 7; i >= 0; --i) {
-      model->PredictBit();
-      model->UpdateBit((byte >> i) & 1);
-    }
-  }
+  Learn(*model, corpus);
   std::vector<uint8_t> state;
   model->Save(&state);
   std::vector<uint8_t> file(kWeightsMagic, kWeightsMagic + 4);
@@ -1627,16 +1631,26 @@ Result<std::vector<uint8_t>> PrimeContextMixingModel(int level, std::span<const 
 
 std::vector<int16_t> BuiltInSignalPrior() { return {std::begin(kSignalPrior), std::end(kSignalPrior)}; }
 
+namespace {
+
+// Each group's mean row of `model`'s rows for signals in weight set kSignalPriorSet,
+// laid out as kSignalPrior. REQUIRES: model.HasSignalRows().
+std::vector<double> MeanSignalRows(const ContextMixingModel& model) {
+  std::vector<double> means(kSignalPriorSize, 0.0);
+  std::vector<int> rows(kSignalPriorGroups, 0);
+  model.SumChangedSignalRows(nullptr, &means, &rows);
+  for (size_t i = 0; i < kSignalPriorSize; ++i) means[i] /= rows[i / kSignalPriorValues];
+  return means;
+}
+
+}  // namespace
+
 std::vector<int16_t> FreshSignalPrior(int level) {
   ContextMixingModel model(level, 2048);
   if (!model.ok() || !model.HasSignalRows()) return {};
-  std::vector<double> sums(kSignalPriorSize, 0.0);
-  std::vector<int> rows(kSignalPriorGroups, 0);
-  model.SumChangedSignalRows(nullptr, &sums, &rows);
+  const std::vector<double> means = MeanSignalRows(model);
   std::vector<int16_t> prior(kSignalPriorSize);
-  for (size_t i = 0; i < kSignalPriorSize; ++i) {
-    prior[i] = static_cast<int16_t>(std::nearbyint(sums[i] / rows[i / kSignalPriorValues]));
-  }
+  for (size_t i = 0; i < kSignalPriorSize; ++i) prior[i] = static_cast<int16_t>(std::nearbyint(means[i]));
   return prior;
 }
 
@@ -1650,13 +1664,11 @@ Result<std::string> MakeSignalPrior(std::span<const uint8_t> corpus, const std::
   constexpr uint64_t kChunk = 2048;
   constexpr double kStep = 0.5;
   const size_t groups = kSignalPriorGroups;
-  std::vector<double> prior(kSignalPriorSize, 0.0);
+  std::vector<double> prior;
   {
     ContextMixingModel cold(6, kChunk, false, false);
     if (!cold.ok() || !cold.HasSignalRows()) return Status::IOError("out of memory for the level 6 model");
-    std::vector<int> rows(groups, 0);
-    cold.SumChangedSignalRows(nullptr, &prior, &rows);
-    for (size_t i = 0; i < kSignalPriorSize; ++i) prior[i] /= rows[i / kSignalPriorValues];
+    prior = MeanSignalRows(cold);
   }
   std::vector<int16_t> rounded(kSignalPriorSize);
   auto round = [&] {
@@ -1672,12 +1684,7 @@ Result<std::string> MakeSignalPrior(std::span<const uint8_t> corpus, const std::
     ContextMixingModel model(6, kChunk, false, false);
     if (!model.ok()) return Status::IOError("out of memory for the level 6 model");
     model.SetSignalRows(rounded.data());
-    for (size_t i = off; i < off + kChunk; ++i) {
-      for (int bit = 7; bit >= 0; --bit) {
-        model.PredictBit();
-        model.UpdateBit((corpus[i] >> bit) & 1);
-      }
-    }
+    Learn(model, corpus.subspan(off, kChunk));
     std::vector<double> sums(kSignalPriorSize, 0.0);
     std::vector<int> rows(groups, 0);
     model.SumChangedSignalRows(rounded.data(), &sums, &rows);

@@ -498,7 +498,6 @@ class BasicMixer {
       std::fill_n(weights_.begin() + static_cast<ptrdiff_t>(r) * inputs_ + first, count, static_cast<Value>(w));
     }
   }
-  // The weights of row `row`: Kernels::Padded(inputs) of them.
   // Fetches the first `active` weights of row `row` toward the cache; changes no value.
   void PrefetchRow(int row, int active) const {
     const char* p = reinterpret_cast<const char*>(weights_in_row(row));
@@ -506,6 +505,7 @@ class BasicMixer {
     for (size_t o = 0; o < bytes; o += 64) PrefetchLine(p + o);
     PrefetchLine(p + bytes - 1);
   }
+  // The weights of row `row`: Kernels::Padded(inputs) of them.
   Value* weights_in_row(int row) { return weights_.data() + static_cast<size_t>(row) * inputs_; }
   const Value* weights_in_row(int row) const { return weights_.data() + static_cast<size_t>(row) * inputs_; }
   // Sets the weights of inputs first .. first + count - 1 in every row.
@@ -561,6 +561,7 @@ class Apm {
     for (int j = 0; j < 33; ++j) start_[j] = static_cast<uint16_t>(Squash16((j - 16) * 128));
   }
   bool ok() const { return table_.ok(); }
+  int rate() const { return rate_; }  // the rate it was made with (Update(bit))
 
   template <typename Archive>
   void Serialize(Archive& ar) {

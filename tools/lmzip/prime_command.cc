@@ -83,26 +83,30 @@ int PrimeMain(int argc, char** argv) {
       return 2;
     }
   }
+  // Bytes to load so that `skip` of them can be left out and --max-bytes remain.
+  const auto wanted = [&](uint64_t skip) {
+    return *max_bytes > 0 && *max_bytes <= UINT64_MAX - skip ? skip + *max_bytes : UINT64_MAX;
+  };
+  // Leaves out the first `skip` bytes of `bytes` and keeps at most --max-bytes.
+  const auto trim = [&](std::vector<uint8_t>& bytes, uint64_t skip) {
+    bytes.erase(bytes.begin(), bytes.begin() + static_cast<ptrdiff_t>(std::min<uint64_t>(skip, bytes.size())));
+    if (*max_bytes > 0 && bytes.size() > *max_bytes) bytes.resize(*max_bytes);
+  };
   std::vector<uint8_t> corpus;
   // The bench's own loaders, so that the state learns the bytes the bench codes.
-  const uint64_t want = *max_bytes > 0 && *max_bytes <= UINT64_MAX - *skip_bytes ? *skip_bytes + *max_bytes : UINT64_MAX;
+  const uint64_t want = wanted(*skip_bytes);
   if (both) {
     // Images and audio alike: 2048-byte chunks taken in turn while both sets last (the
     // prior follows the last few dozen chunks it learns from), so that it serves both.
     auto images = lmzip::LoadImageFolder(images_dir, want);
-    const uint64_t audio_want =
-        *max_bytes > 0 && *max_bytes <= UINT64_MAX - *audio_skip_bytes ? *audio_skip_bytes + *max_bytes : UINT64_MAX;
-    auto audio = images.ok() ? lmzip::LoadAudioFolder(audio_dir, audio_want, 2048) : images;
+    auto audio = images.ok() ? lmzip::LoadAudioFolder(audio_dir, wanted(*audio_skip_bytes), 2048) : images;
     if (!audio.ok()) {
       std::fprintf(stderr, "lmzip prime: %s\n", audio.status().message().c_str());
       return 1;
     }
     std::vector<uint8_t>* sets[2] = {&images->bytes, &audio->bytes};
-    for (std::vector<uint8_t>* set : sets) {
-      const uint64_t skip = set == sets[0] ? *skip_bytes : *audio_skip_bytes;
-      set->erase(set->begin(), set->begin() + static_cast<ptrdiff_t>(std::min<uint64_t>(skip, set->size())));
-      if (*max_bytes > 0 && set->size() > *max_bytes) set->resize(*max_bytes);
-    }
+    trim(images->bytes, *skip_bytes);
+    trim(audio->bytes, *audio_skip_bytes);
     constexpr size_t kChunk = 2048;
     for (size_t off = 0; off + kChunk <= sets[0]->size() && off + kChunk <= sets[1]->size(); off += kChunk) {
       for (const std::vector<uint8_t>* set : sets) {
@@ -126,14 +130,19 @@ int PrimeMain(int argc, char** argv) {
       return 1;
     }
   }
-  if (!both) {
-    corpus.erase(corpus.begin(), corpus.begin() + static_cast<ptrdiff_t>(std::min<uint64_t>(*skip_bytes, corpus.size())));
-    if (*max_bytes > 0 && corpus.size() > *max_bytes) corpus.resize(*max_bytes);
-  }
+  if (!both) trim(corpus, *skip_bytes);
   if (corpus.empty()) {
     std::fprintf(stderr, "lmzip prime: no corpus bytes left to train on\n");
     return 1;
   }
+  // Writes `bytes` to the output whole (or not at all); false after saying why.
+  const auto write_out = [&](std::span<const uint8_t> bytes) {
+    auto sink = lmzip::FileSink::Create(out_path, force);
+    lmzip::Status s = sink.ok() ? (*sink)->Write(bytes) : sink.status();
+    if (s.ok()) s = (*sink)->Commit();
+    if (!s.ok()) std::fprintf(stderr, "lmzip prime: %s: %s\n", out_path.c_str(), s.message().c_str());
+    return s.ok();
+  };
   if (signal_prior) {
     std::string command = "lmzip prime";
     for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
@@ -142,13 +151,7 @@ int PrimeMain(int argc, char** argv) {
       std::fprintf(stderr, "lmzip prime: %s\n", source.status().message().c_str());
       return 1;
     }
-    auto sink = lmzip::FileSink::Create(out_path, force);
-    lmzip::Status s = sink.ok() ? (*sink)->Write(std::span<const uint8_t>(
-                                      reinterpret_cast<const uint8_t*>(source->data()), source->size()))
-                                : sink.status();
-    if (s.ok()) s = (*sink)->Commit();
-    if (!s.ok()) {
-      std::fprintf(stderr, "lmzip prime: %s: %s\n", out_path.c_str(), s.message().c_str());
+    if (!write_out(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(source->data()), source->size()))) {
       return 1;
     }
     std::fprintf(stderr, "lmzip prime: %zu corpus bytes -> signal prior %s\n", corpus.size(), out_path.c_str());
@@ -159,13 +162,7 @@ int PrimeMain(int argc, char** argv) {
     std::fprintf(stderr, "lmzip prime: %s\n", weights.status().message().c_str());
     return 1;
   }
-  auto sink = lmzip::FileSink::Create(out_path, force);
-  lmzip::Status s = sink.ok() ? (*sink)->Write(*weights) : sink.status();
-  if (s.ok()) s = (*sink)->Commit();
-  if (!s.ok()) {
-    std::fprintf(stderr, "lmzip prime: %s: %s\n", out_path.c_str(), s.message().c_str());
-    return 1;
-  }
+  if (!write_out(*weights)) return 1;
   std::fprintf(stderr, "lmzip prime: %zu corpus bytes -> %s (%zu bytes, level %d)\n", corpus.size(),
                out_path.c_str(), weights->size(), level);
   return 0;
