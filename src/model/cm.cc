@@ -787,14 +787,14 @@ class ContextMixingModel final : public Predictor {
     // fast: a chunk of an image or of audio has few bytes in which to find its
     // predictors' weights. Levels with more weight sets lost by it.
     const int rate = signal_predicted_ && config_.level == 1 ? config_.mixer_rate * 3 / 2 : config_.mixer_rate;
+    const bool text_rates = TextRates();
     if (selectors_ == 1) {
       layer1_[0].Update(inputs_.data(), bit, rate);
     } else {
       int errors[kWeightSets];
       int16_t* rows[kWeightSets];
-      const bool row_decay = TextRates();
       for (int s = 0; s < kWeightSets; ++s) {
-        errors[s] = layer1_[s].Error(bit, rate, row_decay);
+        errors[s] = layer1_[s].Error(bit, rate, text_rates);
         rows[s] = layer1_[s].row();
       }
       const int lanes = layer1_[0].lanes();
@@ -819,7 +819,6 @@ class ContextMixingModel final : public Predictor {
         text_judge_.Update(judge_x_.data() + kJudgeTextOffset, bit, rate);
       }
     }
-    const bool text_rates = TextRates();
     if (config_.order1_apm) {
       if (!config_.order2_apm) apm_order0_.Update(bit);
       apm_order1_.Update(bit, text_rates ? kTextApmOrder1Rate : apm_order1_.rate());
