@@ -96,6 +96,8 @@ check "primed round trip" sh -c "'$LMZIP' -1 -c -m img.lmzw text.txt > p.lmz && 
 expect_fail "prime: files and --images" "one of" "$LMZIP" prime --images "$DATA/bench" -o x.lmzw text.txt
 expect_fail "prime: skip everything" "no corpus bytes" "$LMZIP" prime --skip 100000000 -o y.lmzw text.txt
 expect_fail "prime: not a size" "not a size" "$LMZIP" prime --max-bytes 1m -o y.lmzw text.txt
+# An existing output is named once: "lmzip prime: img.lmzw: already exists".
+expect_fail "prime: existing output" "prime: img.lmzw: already exists" "$LMZIP" prime -l 1 -o img.lmzw text.txt
 expect_fail "bench: not a size" "not a size" "$LMZIP" bench -q --random 4q --codecs gzip
 expect_fail "chunk size: not a size" "not a size" "$LMZIP" --chunk-size 4q -c text.txt
 check "chunk size 1Ki" sh -c "'$LMZIP' -1 -c --chunk-size 1Ki text.txt > k.lmz && '$LMZIP' info k.lmz | grep -q 1024 && '$LMZIP' -dc k.lmz | cmp - text.txt"

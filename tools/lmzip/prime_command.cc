@@ -140,7 +140,8 @@ int PrimeMain(int argc, char** argv) {
     auto sink = lmzip::FileSink::Create(out_path, force);
     lmzip::Status s = sink.ok() ? (*sink)->Write(bytes) : sink.status();
     if (s.ok()) s = (*sink)->Commit();
-    if (!s.ok()) std::fprintf(stderr, "lmzip prime: %s: %s\n", out_path.c_str(), s.message().c_str());
+    // FileSink's messages name the path.
+    if (!s.ok()) std::fprintf(stderr, "lmzip prime: %s\n", s.message().c_str());
     return s.ok();
   };
   if (signal_prior) {
