@@ -22,7 +22,9 @@
 #include "lmzip/io.h"
 #include "model/cm.h"
 #include "model/cm_components.h"
+#include "model/cm_match.h"
 #include "model/cm_signal.h"
+#include "model/cm_state.h"
 #include "test_util.h"
 
 namespace lmzip {
@@ -141,6 +143,68 @@ TEST(ContextMixingTest, ApmLearnsAtTheRateItIsGiven) {
   const int p_fast = fast.P(0, 1), p_slow = slow.P(0, 1);
   EXPECT_GT(p_slow, before);
   EXPECT_GT(p_fast - before, 3 * (p_slow - before));
+}
+
+TEST(ContextMixingTest, DirectMapsLearnEachContextApart) {
+  cm::DirectMaps maps(2, 4);
+  ASSERT_TRUE(maps.ok());
+  int16_t x[2];
+  // Fresh entries predict 1/2 (stretched: 0).
+  maps.Select(0, 5);
+  maps.Select(1, 5);
+  maps.Predict(1, x);
+  EXPECT_EQ(x[0], 0);
+  EXPECT_EQ(x[1], 0);
+  // Map 0's context 5 sees ones at node 1: its probability rises, and at first
+  // fast (a count-based rate); map 1 saw the same bits and agrees.
+  for (int i = 0; i < 20; ++i) {
+    maps.Predict(1, x);
+    maps.Update(1, 1023);
+  }
+  maps.Predict(1, x);
+  EXPECT_GT(x[0], 1000);
+  EXPECT_EQ(x[0], x[1]);
+  // Another node, another context of the same map, and the same hash in the other
+  // map (which did not learn it) are untouched.
+  maps.Predict(2, x);
+  EXPECT_EQ(x[0], 0);
+  maps.Select(0, 6);
+  maps.Select(1, 6);
+  maps.Predict(1, x);
+  EXPECT_EQ(x[0], 0);
+  // The state saves and restores.
+  std::vector<uint8_t> state;
+  cm::StateWriter w(&state);
+  maps.Serialize(w);
+  cm::DirectMaps copy(2, 4);
+  cm::StateReader r(state);
+  copy.Serialize(r);
+  ASSERT_TRUE(r.ok());
+  copy.Select(0, 5);
+  copy.Predict(1, x);
+  EXPECT_GT(x[0], 1000);
+}
+
+TEST(ContextMixingTest, MatchModelRecoversAfterAFailedLongMatch) {
+  // A phrase, other text, then the phrase again with one byte changed: after the
+  // change, the recovering model predicts the rest of the phrase; the other has no
+  // match until min_length bytes repeat again.
+  const std::string phrase = "the whale swam north through the cold grey sea";
+  std::string text = phrase + " and nothing else happened for many long days; ";
+  const size_t second = text.size();
+  std::string changed = phrase;
+  changed[20] = 'X';  // inside "through"
+  text += changed;
+  for (const int recover : {0, 8}) {
+    cm::MatchModel match(16, 12, 6, false, 0, recover);
+    for (size_t i = 0; i <= second + 20; ++i) match.UpdateByte(static_cast<uint8_t>(text[i]));
+    if (recover == 0) {
+      EXPECT_EQ(match.length(), 0u);
+    } else {
+      EXPECT_EQ(match.length(), 1u);
+      EXPECT_EQ(match.PredictedByte(), phrase[21]);
+    }
+  }
 }
 
 TEST(ContextMixingTest, ManyRowMixerKernelsAgreeWithTheScalarReference) {
@@ -449,6 +513,39 @@ std::vector<uint32_t> Feed(Predictor& model, const std::vector<uint8_t>& bytes) 
     }
   }
   return predictions;
+}
+
+// Inputs of 64 KiB and more use the parts for long inputs (levels 6-9: run votes,
+// rows by previous byte and bits, direct maps, match recovery); they round-trip,
+// also from a clone taken mid-byte.
+TEST(ContextMixingTest, LongInputsRoundTripWithTheLongInputParts) {
+  const std::vector<uint8_t> moby = MobyExcerpt();
+  std::vector<uint8_t> text;
+  const size_t size = 66000;  // just over 64 KiB
+  for (int copy = 0; text.size() < size; ++copy) {
+    for (size_t i = 0; i < moby.size() && text.size() < size; ++i) {
+      // Each copy varies a few bytes, so that matches fail and recover.
+      text.push_back(i % 997 == static_cast<size_t>(copy) ? static_cast<uint8_t>('#') : moby[i]);
+    }
+  }
+  for (const int level : {6}) {  // levels 7-9 take the same parts
+    const std::vector<uint8_t> code = Encode(level, text);
+    EXPECT_LT(code.size(), 13000u) << "level " << level;  // the first copy costs ~11.5 KB
+    EXPECT_EQ(Decode(level, code, text.size()), text) << "level " << level;
+    ModelSpec spec;
+    spec.level = level;
+    spec.input_size = text.size();
+    auto model = CreateModel(spec);
+    ASSERT_TRUE(model.ok());
+    const std::vector<uint8_t> head(text.begin(), text.begin() + 40000);
+    const std::vector<uint8_t> tail(text.begin() + 40000, text.begin() + 42000);
+    Feed(**model, head);
+    (*model)->PredictBit();
+    (*model)->UpdateBit(1);
+    std::unique_ptr<Predictor> clone = (*model)->Clone();
+    ASSERT_NE(clone, nullptr);
+    EXPECT_EQ(Feed(*clone, tail), Feed(**model, tail)) << "level " << level;
+  }
 }
 
 TEST(ContextMixingTest, CloneContinuesExactlyLikeTheOriginal) {

@@ -96,6 +96,16 @@ struct LevelConfig {
   // fast in its own first uses (BasicMixer::EnableRowDecay), and the order-1 and
   // last-two-bytes APMs learn at 2^-6 and 2^-5 (else 2^-7 and 2^-6).
   bool text_rates = false;
+  // Orders (1..8) of the direct maps (cm::DirectMap): one input each, beside the
+  // contexts' (none when empty), and log2 of each map's lines.
+  std::vector<int> direct_orders{};
+  int direct_line_bits = 0;
+  // With many_selectors: the weight set by the known contexts also by how many of
+  // them have seen only one bit value at this node (while the input is not a signal).
+  bool deterministic_rows = false;
+  // The match model's recovery (MatchModel): after a match of at least this many
+  // bytes fails, it follows on past the failed byte (0: never).
+  int match_recover_length = 0;
 };
 
 // Contexts of sampled signals (images, audio): consulted only while the recent
@@ -183,6 +193,17 @@ LevelConfig ConfigFor(int level) {
   // bytes, rows by the previous byte and the current bits, the learning rates for text.
   c.run_inputs = c.last2_apm = c.byte_rows = c.text_rates = level >= 6;
   c.long_match_length = level >= 6 ? 16 : 0;
+  // Levels 6-9: direct maps of orders 1-3, those of orders 1 and 3 in place of the
+  // slot contexts of those orders (version 15); the set by known and deterministic
+  // contexts; match recovery after 8 bytes.
+  if (level >= 6) {
+    c.direct_orders = {1, 2, 3};
+    c.direct_line_bits = c.table_bits - 9;
+    std::erase(c.contexts, C::kOrder1);
+    std::erase(c.contexts, C::kOrder3);
+    c.deterministic_rows = true;
+    c.match_recover_length = 8;
+  }
   return c;
 }
 
@@ -207,9 +228,19 @@ LevelConfig SizedConfig(LevelConfig c, uint64_t input_size) {
   // short input, which would train few of them. The indirect context learns what
   // follows each byte over many occurrences: in short chunks bytes 1 and 3 serve
   // better (2048-byte chunks of Moby Dick at level 6: 0.08% smaller).
+  // The direct maps, the deterministic rows and the match recovery, likewise, pay on
+  // long inputs only; short ones keep the slot contexts of orders 1 and 3.
+  c.direct_line_bits = std::min(c.direct_line_bits, c.history_bits - 1);
   if (input_size < kMinRunInput) {
     c.run_inputs = c.byte_rows = false;
     std::replace(c.contexts.begin(), c.contexts.end(), C::kIndirect1, C::kSparseGap);
+    if (!c.direct_orders.empty()) {
+      c.direct_orders.clear();
+      c.contexts.insert(c.contexts.begin() + 1, C::kOrder3);
+      c.contexts.insert(c.contexts.begin(), C::kOrder1);
+    }
+    c.deterministic_rows = false;
+    c.match_recover_length = 0;
   }
   return c;
 }
@@ -305,7 +336,13 @@ constexpr int kTextApmLast2Rate = 5;
 // Second-layer rows: current bits x class of byte 1, then, for signals, bit position
 // x where the better blend lies against the bits of the byte so far.
 constexpr int kLayer2Rows = 256 * 8 + 8 * cm::SignalModel::kRelations;
-constexpr int kMaxInputs = cm::PaddedInputs16(3 * kMaxContexts + kSharedInputs + cm::SignalModel::kInputs);
+// Direct maps at most, their learning limit (StateMap::Adapt), and the first-layer
+// rows of the weight set by known contexts with LevelConfig::deterministic_rows
+// (known x deterministic, capped at 15, x bit position / 2).
+constexpr int kMaxDirect = cm::DirectMaps::kMaxMaps;
+constexpr int kDirectLimit = 1023;
+constexpr int kDeterministicSetRows = (kMaxContexts + 1) * 16 * 4;
+constexpr int kMaxInputs = cm::PaddedInputs16(3 * kMaxContexts + kSharedInputs + kMaxDirect + cm::SignalModel::kInputs);
 
 // The signal prior: starting weights of the first layer's rows for bytes the signal
 // model predicts in weight set 4, whose rows are chosen by the better blend's error
@@ -339,7 +376,7 @@ class ContextMixingModel final : public Predictor {
         config_(SizedConfig(ConfigFor(level), input_size)),
         slots_(size_t{1} << config_.table_bits),
         match_(config_.history_bits, config_.match_index_bits, config_.match_min_length,
-               config_.grow_match_index, config_.long_match_length),
+               config_.grow_match_index, config_.long_match_length, config_.match_recover_length),
         history_(size_t{1} << config_.history_bits),
         order0_(256, 1023),
         apm_order0_(256, 7),
@@ -358,11 +395,17 @@ class ContextMixingModel final : public Predictor {
     num_text_contexts_ = num_contexts_ - num_signal_contexts_;
     inputs_per_context_ = config_.extra_inputs ? 3 : 1;
     run_mask_ = runs_.size() - 1;
-    num_inputs_ = num_contexts_ * inputs_per_context_ + MatchModel::kInputs + 2 + cm::SignalModel::kInputs;
+    num_direct_ = std::min(static_cast<int>(config_.direct_orders.size()), kMaxDirect);
+    direct_ = cm::DirectMaps(num_direct_, config_.direct_line_bits);
+    first_context_input_ = kSharedInputs + num_direct_;
+    num_inputs_ = num_contexts_ * inputs_per_context_ + first_context_input_ + cm::SignalModel::kInputs;
     active_contexts_ = num_contexts_;
     const auto& bh = BitHistory();
     state_maps_.assign(static_cast<size_t>(num_contexts_) * 256, uint32_t{1} << 31);
-    for (int s = 1; s < bh.used_states; ++s) deterministic_[s] = bh.zeros[s] == 0 || bh.ones[s] == 0 ? -1 : 0;
+    for (int s = 1; s < bh.used_states; ++s) {
+      deterministic_[s] = bh.zeros[s] == 0 || bh.ones[s] == 0 ? -1 : 0;
+      seen_[s] = static_cast<uint16_t>(1 + (deterministic_[s] & 256));
+    }
     for (int i = 0; i < num_contexts_; ++i) {
       for (int s = 0; s < bh.used_states; ++s) {
         const int n0 = bh.zeros[s], n1 = bh.ones[s];
@@ -377,12 +420,13 @@ class ContextMixingModel final : public Predictor {
       selectors_ = kWeightSets;
       for (int s = 0; s < kWeightSets; ++s) text_rows_[s] = kSetRows[s];
       if (config_.byte_rows) text_rows_[2] = kByteSetRows;
+      if (config_.deterministic_rows) text_rows_[3] = kDeterministicSetRows;
       for (int s = 0; s < kWeightSets; ++s) layer1_.emplace_back(num_inputs_, text_rows_[s] + kSetRows[s], init);
       if (config_.text_rates) {
         for (Mixer16& m : layer1_) m.EnableRowDecay(kRowHalfLife, kRowBoostExtra);
       }
       layer2_ = Mixer(selectors_, kLayer2Rows, 65536 / selectors_);
-      text_end_ = kSharedInputs + num_text_contexts_ * inputs_per_context_;
+      text_end_ = first_context_input_ + num_text_contexts_ * inputs_per_context_;
       const int signal_inputs = num_inputs_ - text_end_ + 1;
       signal_judge_ = Mixer16(signal_inputs, 8, 2 * Mixer16::kOne / signal_inputs);
       text_judge_ = Mixer16(text_end_ + 1, 8, 2 * Mixer16::kOne / (text_end_ + 1));
@@ -393,7 +437,7 @@ class ContextMixingModel final : public Predictor {
     {
       // The signal model's inputs start with small weights of their own (about 0.06),
       // so that text at the start of a chunk codes as it did without them.
-      const int first = kSharedInputs + num_contexts_ * inputs_per_context_;
+      const int first = first_context_input_ + num_contexts_ * inputs_per_context_;
       const int w = Mixer16::kOne * 4000 / 65536;
       for (Mixer16& m : layer1_) {
         m.SetWeights(first, cm::SignalModel::kInputs, w);
@@ -411,12 +455,14 @@ class ContextMixingModel final : public Predictor {
     if (signal_prior && HasSignalRows()) SetSignalRows(kSignalPrior);
     slot_.fill(nullptr);
     for (int i = 0; i < num_contexts_; ++i) slot_base_[i] = slot_[i] = &empty_slot_[0];
-    ok_ = slots_.ok() && match_.ok() && history_.ok() && apm_order1_.ok() && apm_order2_.ok() && apm_last2_.ok() && runs_.ok();
+    ok_ = slots_.ok() && match_.ok() && history_.ok() && apm_order1_.ok() && apm_order2_.ok() && apm_last2_.ok() &&
+          runs_.ok() && direct_.ok();
     NewByte();
   }
 
   bool ok() const { return ok_; }
   int level() const { return config_.level; }
+
 
   // Whether the first layer has the rows for signals that the signal prior fills.
   bool HasSignalRows() const {
@@ -449,7 +495,8 @@ class ContextMixingModel final : public Predictor {
       ++(*rows)[group];
       double* sum = sums->data() + group * kSignalPriorValues;
       for (int i = 0; i < num_inputs_; ++i) {
-        const bool text = i >= kSharedInputs && i < kSharedInputs + text_inputs;
+        if (i >= kSharedInputs && i < first_context_input_) continue;  // direct maps: not in the prior
+        const bool text = i >= first_context_input_ && i < first_context_input_ + text_inputs;
         sum[SignalPriorIndex(i)] += text ? static_cast<double>(w[i]) / num_text_contexts_ : w[i];
       }
     }
@@ -483,6 +530,7 @@ class ContextMixingModel final : public Predictor {
     const size_t runs_size = runs_.size();
     runs_.Serialize(ar);
     if (Archive::kLoading && runs_.size() != runs_size) return ar.Fail("run table size disagrees");
+    direct_.Serialize(ar);
     ar.Bytes(indirect1_.data(), sizeof indirect1_);
     ar.Bytes(indirect2_.data(), sizeof indirect2_);
     ar.Pod(c1_);
@@ -537,7 +585,8 @@ class ContextMixingModel final : public Predictor {
       copy->slot_[i] = Rebase(slot_[i], *copy);
     }
     copy->ok_ = ok_ && copy->slots_.ok() && copy->match_.ok() && copy->history_.ok() &&
-                copy->apm_order1_.ok() && copy->apm_order2_.ok() && copy->apm_last2_.ok() && copy->runs_.ok();
+                copy->apm_order1_.ok() && copy->apm_order2_.ok() && copy->apm_last2_.ok() && copy->runs_.ok() &&
+                copy->direct_.ok();
     if (!copy->ok_) return nullptr;
     return copy;
   }
@@ -549,6 +598,8 @@ class ContextMixingModel final : public Predictor {
   // Where first-layer input `i` takes its weight in a vector of the signal prior.
   int SignalPriorIndex(int i) const {
     if (i < kSharedInputs) return i;
+    if (i < first_context_input_) return kSharedInputs;  // a direct map: as a context's probability
+    i -= num_direct_;
     const int text_inputs = 3 * num_text_contexts_;
     if (i < kSharedInputs + text_inputs) return kSharedInputs + (i - kSharedInputs) % 3;
     return i - text_inputs + 3;  // signal contexts, then the signal model's inputs
@@ -611,6 +662,10 @@ class ContextMixingModel final : public Predictor {
     x[MatchModel::kInputs] = static_cast<int16_t>(Stretch(order0_.P(c0_)));
     x[MatchModel::kInputs + 1] = 256;
     int n = kSharedInputs;
+    if (num_direct_ > 0) {
+      direct_.Predict(NibbleNode(), x + n);
+      n += num_direct_;
+    }
     int known = 0;
     const int num_contexts = active_contexts_;
     const int node = NibbleNode();
@@ -656,7 +711,9 @@ class ContextMixingModel final : public Predictor {
       const int by_byte = signal ? (c1_ >> 4) * 8 + bit_pos_ : (config_.byte_rows ? c1_ * 256 + c0_ : c1_ * 8 + bit_pos_);
       const int by_word = signal ? signal_.BetterBlendBucket() * 8 + bit_pos_
                                  : (word_length_ * 8 + static_cast<int>(class_hash_ >> 3 & 7)) * 8 + bit_pos_;
-      int selected[kWeightSets] = {match_bucket * 8 + bit_pos_, c0_, by_byte, known_ * 4 + (bit_pos_ >> 1), by_word};
+      const int by_known = (signal || !config_.deterministic_rows ? known_ : known_ * 16 + std::min(deterministic_count_, 15)) * 4 +
+                           (bit_pos_ >> 1);
+      int selected[kWeightSets] = {match_bucket * 8 + bit_pos_, c0_, by_byte, by_known, by_word};
       if (signal) {
         for (int s = 0; s < kWeightSets; ++s) selected[s] += text_rows_[s];
       }
@@ -715,7 +772,8 @@ class ContextMixingModel final : public Predictor {
   // bit value (zero otherwise), and a third: with kRuns (from level 6), a vote for the
   // next bit of the byte that last followed the context, growing with its run, while
   // the byte so far agrees (zero otherwise); else (level 5) the probability itself.
-  // Returns how many contexts have been seen before.
+  // Returns how many contexts have been seen before; with kRuns, sets
+  // deterministic_count_ to how many have seen only one bit value at this node.
   template <bool kRuns>
   int ContextInputs3(int16_t* x) {
     const int16_t* deterministic = deterministic_.data();
@@ -724,7 +782,8 @@ class ContextMixingModel final : public Predictor {
     const int n = active_contexts_;
     alignas(16) int16_t votes[kMaxContexts + 7];
     if constexpr (kRuns) RunVotes(n, votes);
-    int known = 0;
+    const uint16_t* seen = seen_.data();
+    int counts = 0;  // known contexts, plus 256 per deterministic one
     for (int i = 0; i < n; ++i, maps += 256, x += 3) {
       uint8_t* slot = slot_base_[i] + node;
       slot_[i] = slot;
@@ -738,9 +797,10 @@ class ContextMixingModel final : public Predictor {
       } else {
         x[2] = static_cast<int16_t>(state == 0 ? 0 : (p - 2048) >> 1);
       }
-      known += state != 0;
+      counts += seen[state];
     }
-    return known;
+    deterministic_count_ = counts >> 8;
+    return counts & 255;
   }
 
   // Into votes[0..n) (and up to 7 more), each context's run vote for this bit: for
@@ -783,6 +843,7 @@ class ContextMixingModel final : public Predictor {
     }
     match_.Update(bit);
     order0_.Update(bit);
+    if (num_direct_ > 0) direct_.Update(bit, kDirectLimit);
     // At level 1 (one weight set), signals learn the mixer's weights half again as
     // fast: a chunk of an image or of audio has few bytes in which to find its
     // predictors' weights. Levels with more weight sets lost by it.
@@ -927,6 +988,7 @@ class ContextMixingModel final : public Predictor {
       NewByte();
     } else if (bit_pos_ == 4) {
       FindSlots(c0_);
+      for (int j = 0; j < num_direct_; ++j) direct_.Select(j, DirectNibbleHash(j, c0_));
     } else if (bit_pos_ == 3) {
       PrefetchNextNibble();
     } else if (bit_pos_ == 7) {
@@ -940,6 +1002,21 @@ class ContextMixingModel final : public Predictor {
       slots_.Prefetch(NibbleHash(i, c0_ * 2));
       slots_.Prefetch(NibbleHash(i, c0_ * 2 + 1));
     }
+    for (int j = 0; j < num_direct_; ++j) {
+      direct_.Prefetch(j, DirectNibbleHash(j, c0_ * 2));
+      direct_.Prefetch(j, DirectNibbleHash(j, c0_ * 2 + 1));
+    }
+  }
+
+  // Direct map j's line for the byte after the last 8 bytes `c8` (its first nibble).
+  uint64_t DirectHash(int j, uint64_t c8) const {
+    const int order = config_.direct_orders[static_cast<size_t>(j)];
+    const uint64_t mask = order >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * order)) - 1;
+    return Finalize((c8 & mask) * 0x100000001b3ull + 1000 + static_cast<uint64_t>(order));
+  }
+  // Its line for the second nibble, whose first is in `c0` (16..31).
+  uint64_t DirectNibbleHash(int j, int c0) const {
+    return direct_hash_[j] + static_cast<uint64_t>(c0) * 0x9e3779b97f4a7c15ull;
   }
 
   // At the last bit of a byte: the hashes of the text contexts (and the APM rows) for
@@ -953,6 +1030,10 @@ class ContextMixingModel final : public Predictor {
       NextContextHashes(byte, next.context.data());
       for (int i = 0; i < num_text_contexts_; ++i) slots_.Prefetch(next.context[i]);
       const uint64_t next_c8 = (c8_ << 8) | static_cast<uint64_t>(byte);
+      for (int j = 0; j < num_direct_; ++j) {
+        next.direct[j] = DirectHash(j, next_c8);
+        direct_.Prefetch(j, next.direct[j]);
+      }
       if (config_.order1_apm) apm_order1_.Prefetch(1 | static_cast<size_t>(byte) << 8);
       if (config_.order2_apm) {
         next.order2_apm = Order2ApmHash(next_c8);
@@ -1182,7 +1263,7 @@ class ContextMixingModel final : public Predictor {
     const int active = text ? num_text_contexts_ : num_contexts_;
     if (active < active_contexts_) {
       // Resting inputs read as zero.
-      std::fill(inputs_.begin() + kSharedInputs + active * inputs_per_context_, inputs_.end(), 0);
+      std::fill(inputs_.begin() + first_context_input_ + active * inputs_per_context_, inputs_.end(), 0);
     }
     active_contexts_ = active;
   }
@@ -1220,8 +1301,10 @@ class ContextMixingModel final : public Predictor {
       }
       order2_apm_hash_ = next.order2_apm;
       last2_apm_hash_ = next.last2_apm;
+      for (int j = 0; j < num_direct_; ++j) direct_hash_[j] = next.direct[j];
       next_known_ = false;
     } else {
+      for (int j = 0; j < num_direct_; ++j) direct_hash_[j] = DirectHash(j, c8_);
       for (int i = 0; i < active_contexts_; ++i) {
         context_hash_[i] = ContextHash(ContextValue(config_.contexts[i], now), i);
       }
@@ -1234,6 +1317,7 @@ class ContextMixingModel final : public Predictor {
         cm::PrefetchLine(&runs_[run_index_[i]]);
       }
     }
+    for (int j = 0; j < num_direct_; ++j) direct_.Select(j, direct_hash_[j]);
     slots_.MaybeGrow();
     FindSlots(1);
     PrefetchApms(c0_);
@@ -1350,6 +1434,13 @@ class ContextMixingModel final : public Predictor {
   MatchModel match_;
   cm::ZeroArray<uint8_t> history_;
   StateMap order0_;
+  // With LevelConfig::direct_orders: the direct maps, and each one's line for the
+  // current byte's first nibble.
+  cm::DirectMaps direct_;
+  std::array<uint64_t, kMaxDirect> direct_hash_{};
+  int num_direct_ = 0;
+  int first_context_input_ = kSharedInputs;  // the contexts' first input (after the direct maps')
+  int deterministic_count_ = 0;  // see ContextInputs3
   // Per context, 256 entries (one per bit-history state): StateMap::Adapt entries.
   std::vector<uint32_t> state_maps_;
   std::vector<Mixer16> layer1_;
@@ -1366,7 +1457,7 @@ class ContextMixingModel final : public Predictor {
   static constexpr int kJudgeTextOffset = 64;  // text inputs' offset in judge_x_
   // The signal inputs: three per signal context (five kinds), the signal model's, a bias.
   static_assert(3 * 5 + cm::SignalModel::kInputs + 1 <= kJudgeTextOffset);
-  alignas(32) std::array<int16_t, kJudgeTextOffset + cm::PaddedInputs16(kSharedInputs + 3 * kMaxContexts + 1)> judge_x_{};
+  alignas(32) std::array<int16_t, kJudgeTextOffset + cm::PaddedInputs16(kSharedInputs + kMaxDirect + 3 * kMaxContexts + 1)> judge_x_{};
   int text_end_ = 0;     // the first input after the text contexts'
   bool judged_ = false;  // whether the judges predicted this bit
   Apm apm_order0_;
@@ -1404,6 +1495,7 @@ class ContextMixingModel final : public Predictor {
   // context NewByte computes itself), known from that bit on.
   struct NextByteHashes {
     std::array<uint64_t, kMaxContexts> context{};
+    std::array<uint64_t, kMaxDirect> direct{};
     uint32_t order2_apm = 0;
     uint32_t last2_apm = 0;
   };
@@ -1440,6 +1532,8 @@ class ContextMixingModel final : public Predictor {
   int capital_flag_ = -1, upper_flag_ = -1;
   // Per bit-history state: -1 (all bits set) when only one bit value was seen, else 0.
   std::array<int16_t, 256> deterministic_{};
+  // Per state: 1 for a state that has seen a bit, plus 256 when deterministic_.
+  std::array<uint16_t, 256> seen_{};
   uint64_t line_start_ = 0, prev_line_start_ = 0;
   // Row stride of 2-D data: the candidate whose byte one stride back differs least.
   int stride_ = 64;
@@ -1721,7 +1815,8 @@ size_t ContextMixingMemory(int level) {
   const LevelConfig c = ConfigFor(level);
   const size_t contexts = c.contexts.size();
   // The run vote takes the place of the third input; it adds none.
-  const size_t inputs = contexts * (c.extra_inputs ? 3 : 1) + MatchModel::kInputs + 2 + cm::SignalModel::kInputs;
+  const size_t inputs = contexts * (c.extra_inputs ? 3 : 1) + MatchModel::kInputs + 2 + c.direct_orders.size() +
+                        cm::SignalModel::kInputs;
   size_t bytes = SlotTable::MaxBytes(size_t{1} << c.table_bits);
   bytes += MatchModel::MaxBytes(c.history_bits, c.match_index_bits, c.long_match_length > 0);
   bytes += size_t{1} << c.history_bits;              // context history
@@ -1730,12 +1825,15 @@ size_t ContextMixingMemory(int level) {
   if (c.order1_apm) bytes += 65536 * 33 * 2;
   if (c.order2_apm) bytes += (size_t{1} << kOrder2ApmBits) * 33 * 2;
   if (c.last2_apm) bytes += (size_t{1} << kOrder2ApmBits) * 33 * 2;
-  const size_t rows = c.many_selectors ? 2 * kAllSetRows + (c.byte_rows ? kByteSetRows - kSetRows[2] : 0) : 16 * 256;
+  const size_t rows = c.many_selectors ? 2 * kAllSetRows + (c.byte_rows ? kByteSetRows - kSetRows[2] : 0) +
+                                             (c.deterministic_rows ? kDeterministicSetRows - kSetRows[3] : 0)
+                                       : 16 * 256;
   bytes += cm::PaddedInputs16(inputs) * 2 * rows;
   if (c.many_selectors && c.text_rates) bytes += rows * 2;  // updates per row
   if (c.many_selectors) bytes += kLayer2Rows * 8 * 4;  // second layer
   bytes += contexts * 256 * 4 + 65536 * 2;
   if (c.run_inputs) bytes += size_t{4} << c.table_bits >> kRunTableShift;
+  bytes += c.direct_orders.size() * (size_t{64} << c.direct_line_bits);
   return bytes;
 }
 

@@ -144,6 +144,62 @@ class StateMap {
   size_t cx_ = 0;
 };
 
+// Direct adaptive probabilities of contexts and the bits of the current byte
+// (StateMap::Adapt entries, so each learns at 1/(n + 1.5) down to 1/(limit + 1.5)),
+// beside the bit histories of the slot table: a bit history keeps only the last few
+// bits, an entry here the context's whole record. One table per map (up to kMaxMaps),
+// hashed without a check (contexts that collide share entries): a 64-byte line of 16
+// entries per context and nibble, one entry per node of the nibble's tree (1..15),
+// so a nibble costs one line per map. Every probability starts at 1/2, and an
+// untouched line costs nothing.
+class DirectMaps {
+ public:
+  static constexpr int kMaxMaps = 4;
+  DirectMaps() = default;
+  // `maps` (0..kMaxMaps) tables of 2^line_bits lines each.
+  DirectMaps(int maps, int line_bits)
+      : table_(static_cast<size_t>(maps) * (size_t{16} << line_bits)), maps_(maps), line_bits_(line_bits) {}
+  bool ok() const { return table_.ok(); }
+  int maps() const { return maps_; }
+  // Chooses map j's line of hash `h` for the nibble about to start.
+  void Select(int j, uint64_t h) { line_[j] = LineOf(j, h); }
+  void Prefetch(int j, uint64_t h) const { PrefetchLine(table_.data() + LineOf(j, h)); }
+  // Into x[0..maps()), each map's stretched probability at node `node` (1..15) of
+  // its selected line; remembered for Update.
+  void Predict(int node, int16_t* x) {
+    const uint32_t* t = table_.data();
+    for (int j = 0; j < maps_; ++j) {
+      entry_[j] = line_[j] + static_cast<size_t>(node);
+      x[j] = static_cast<int16_t>(Stretch(static_cast<int>((t[entry_[j]] ^ kHalf) >> 20)));
+    }
+  }
+  void Update(int bit, int limit) {
+    uint32_t* t = table_.data();
+    for (int j = 0; j < maps_; ++j) {
+      uint32_t e = t[entry_[j]] ^ kHalf;
+      StateMap::Adapt(e, bit, limit);
+      t[entry_[j]] = e ^ kHalf;
+    }
+  }
+  template <typename Archive>
+  void Serialize(Archive& ar) {
+    const size_t size = table_.size();
+    table_.Serialize(ar);
+    if (Archive::kLoading && table_.size() != size) ar.Fail("direct map size disagrees");
+  }
+
+ private:
+  static constexpr uint32_t kHalf = uint32_t{1} << 31;  // stored XOR this: zero is p = 1/2, n = 0
+  size_t LineOf(int j, uint64_t h) const {
+    return ((static_cast<size_t>(j) << line_bits_) + (h & ((size_t{1} << line_bits_) - 1))) * 16;
+  }
+  ZeroArray<uint32_t> table_;
+  int maps_ = 0;
+  int line_bits_ = 0;
+  size_t line_[kMaxMaps] = {};   // first entry of each map's line
+  size_t entry_[kMaxMaps] = {};  // each map's entry in use
+};
+
 // A hashed table of 16-byte slots in 64-byte buckets. A slot holds an 8-bit check
 // and 15 bit-history states: one per node of the binary tree of a nibble (node n in
 // 1..15 at byte n). Looking up a hash returns the slot whose check matches within

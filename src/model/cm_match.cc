@@ -24,11 +24,13 @@ int Bucket(uint32_t length) {
 
 int MatchModel::BucketOf(uint32_t length) { return Bucket(length); }
 
-MatchModel::MatchModel(int history_bits, int index_bits, int min_length, bool grow_index, int long_length)
+MatchModel::MatchModel(int history_bits, int index_bits, int min_length, bool grow_index, int long_length,
+                       int recover_length)
     : history_(size_t{1} << history_bits),
       index_(size_t{1} << (grow_index ? std::min(index_bits, kMinIndexBits) : index_bits)),
       long_index_(long_length > min_length ? index_.size() : 0),
       long_length_(long_length > min_length ? long_length : 0),
+      recover_length_(recover_length > 0 ? static_cast<uint32_t>(recover_length) : 0),
       history_mask_((uint32_t{1} << history_bits) - 1),
       index_mask_((uint32_t{1} << (grow_index ? std::min(index_bits, kMinIndexBits) : index_bits)) - 1),
       min_length_(min_length),
@@ -49,10 +51,12 @@ MatchModel::MatchModel(int history_bits, int index_bits, int min_length, bool gr
 void MatchModel::UpdateByte(uint8_t byte) {
   history_[pos_ & history_mask_] = byte;
   ++pos_;
+  uint64_t recover_ptr = 0;  // where a failed long match goes on (0: none)
   if (length_ > 0 && predicted_byte_ == byte) {
     if (length_ < kMaxLength) ++length_;
     ++match_ptr_;
   } else {
+    if (recover_length_ > 0 && length_ >= recover_length_) recover_ptr = match_ptr_ + 1;
     length_ = 0;
   }
   if (pos_ < static_cast<uint64_t>(min_length_)) return;
@@ -78,6 +82,12 @@ void MatchModel::UpdateByte(uint8_t byte) {
       }
     }
     long_index_[hl] = static_cast<uint32_t>(pos_);
+  }
+  if (length_ == 0 && recover_ptr != 0) {
+    // Lengths below min_length occur only here, so the confidence of a recovered
+    // match is learned apart from that of a found one.
+    length_ = 1;
+    match_ptr_ = recover_ptr;
   }
   if (length_ > 0) {
     predicted_byte_ = history_[match_ptr_ & history_mask_];

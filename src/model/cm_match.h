@@ -19,7 +19,12 @@ class MatchModel {
   // `long_length` > min_length: a second index of the last `long_length` bytes,
   // consulted while the current match is shorter, finds the longer repeats that the
   // most recent occurrence of the last min_length bytes misses (0: none).
-  MatchModel(int history_bits, int index_bits, int min_length, bool grow_index = true, int long_length = 0);
+  // `recover_length` > 0: when a match of at least that many bytes fails and no new
+  // one is found, the model goes on predicting the bytes that followed the failed
+  // one (as at a changed word in a repeated line), at the confidence of a 1-byte
+  // match, which grows as they agree (0: a failed match ends).
+  MatchModel(int history_bits, int index_bits, int min_length, bool grow_index = true, int long_length = 0,
+             int recover_length = 0);
   bool ok() const { return history_.ok() && index_.ok() && long_index_.ok(); }
   // Bytes allocated at the largest size.
   static size_t MaxBytes(int history_bits, int index_bits, bool long_index) {
@@ -120,6 +125,7 @@ class MatchModel {
   ZeroArray<uint32_t> index_;
   ZeroArray<uint32_t> long_index_;  // as index_, by the last long_length_ bytes
   int long_length_ = 0;
+  uint32_t recover_length_ = 0;
   uint32_t history_mask_;
   uint32_t index_mask_;
   int min_length_;
