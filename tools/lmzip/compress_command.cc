@@ -177,7 +177,7 @@ bool ProcessOne(const std::string& input, Mode mode, const Options& opt) {
   const int threads =
       opt.threads > 0 ? opt.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // With the thread count left to lmzip, all workers together stay within 2 GiB
-  // (at -9, whose model takes up to 1.2 GiB, that is one worker); -T N is obeyed.
+  // (at -9, whose model takes up to 1.4 GiB, that is one worker); -T N is obeyed.
   const uint64_t memory_limit = opt.threads > 0 ? 0 : kDefaultMemoryLimit;
   const bool show_progress = !opt.quiet && !opt.no_progress && ProgressBar::StderrIsTerminal();
   const std::string label = input == "-" ? "<stdin>" : input;
