@@ -772,7 +772,7 @@ class ContextMixingModel final : public Predictor {
   // bit value (zero otherwise), and a third: with kRuns (from level 6), a vote for the
   // next bit of the byte that last followed the context, growing with its run, while
   // the byte so far agrees (zero otherwise); else (level 5) the probability itself.
-  // Returns how many contexts have been seen before; with kRuns, sets
+  // Returns how many contexts have been seen before, and sets
   // deterministic_count_ to how many have seen only one bit value at this node.
   template <bool kRuns>
   int ContextInputs3(int16_t* x) {
