@@ -481,9 +481,9 @@ class SignalModel {
   static constexpr double kImageBiasInput = 16.0;
   OlsPredictor<kImageWideOrder + 1> image_wide_ols_{0.99, 0.005, 8};
   // Least squares over 6 near neighbours (N, NW, NE, WW, NN, NEE), in the same
-  // units, with a short memory (about 20 pixels) that follows local edges.
+  // units, with a short memory (about 5 pixels) that follows local edges.
   static constexpr int kImageLocalOrder = 6;
-  OlsPredictor<kImageLocalOrder> image_local_ols_{0.95, 0.005, 2};
+  OlsPredictor<kImageLocalOrder> image_local_ols_{0.8, 0.005, 2};
   int image_base_ = 128;
   // Least squares over the values of the other image predictors but the left pixel
   // and the blend (a stack, in place of the horizontal extrapolation), a constant input
