@@ -493,6 +493,43 @@ TEST(ContextMixingTest, SignalModelPredictsImagePatchesAndCopiesExactly) {
   EXPECT_LT(head + tail, order0 * 0.75) << (head + tail) / 2048 << " bits a pixel";
 }
 
+// The final probability refined by the image blend's residual shape: left alone
+// until the refined one has coded better, then, over grayscale 32x64 patches, a
+// smaller ideal code length than the plain one (here the image predictors' mixer).
+TEST(ContextMixingTest, SignalModelRefinesByResidualShape) {
+  const std::vector<uint8_t> data =
+      testing::ReadFileBytes(std::string(LMZIP_TEST_DATA_DIR) + "/camera_patches_4x32x64.gray");
+  ASSERT_EQ(data.size(), 8192u);
+  double plain_bits = 0, refined_bits = 0;
+  int changed = 0;
+  for (size_t start = 0; start < data.size(); start += 2048) {
+    auto model = std::make_unique<cm::SignalModel>();
+    std::array<int16_t, cm::SignalModel::kInputs> x{};
+    for (size_t i = start; i < start + 2048; ++i) {
+      int c0 = 1;
+      for (int k = 7; k >= 0; --k) {
+        const int bit = (data[i] >> k) & 1;
+        model->Predict(c0, 7 - k, x.data());
+        const int plain = std::clamp(cm::Squash16(x[cm::SignalModel::kInputs - 2]), 1, 65535);
+        const int refined = model->RefineFinal(plain, c0, 7 - k);
+        ASSERT_TRUE(refined >= 1 && refined <= 65535);
+        if (i == start && k == 7) {
+          EXPECT_EQ(refined, plain);
+        }
+        changed += refined != plain;
+        plain_bits -= std::log2(bit ? plain / 65536.0 : 1 - plain / 65536.0);
+        refined_bits -= std::log2(bit ? refined / 65536.0 : 1 - refined / 65536.0);
+        model->Update(bit);
+        model->FinalUpdate(bit);
+        c0 = c0 * 2 + bit;
+      }
+      model->EndByte(data[i], 64, true);
+    }
+  }
+  EXPECT_GT(changed, 8192 * 2);
+  EXPECT_LT(refined_bits, plain_bits) << refined_bits / 8192 << " against " << plain_bits / 8192 << " bits a pixel";
+}
+
 TEST(ContextMixingTest, MemoryGrowsWithLevel) {
   size_t previous = 0;
   for (int level = 1; level <= 9; ++level) {

@@ -763,6 +763,7 @@ class ContextMixingModel final : public Predictor {
       const int p_signal = apm_signal_.P(st, static_cast<size_t>(signal_.ApmContext(c0_, bit_pos_)));
       const int p_distance = apm_distance_.P(st, static_cast<size_t>(signal_.DistanceContext(c0_, bit_pos_)));
       p = config_.level == 1 ? (p + 2 * p_signal + p_distance) >> 2 : (2 * p + p_signal + p_distance) >> 2;
+      p = signal_.RefineFinal(p, c0_, bit_pos_);
     }
     return static_cast<uint32_t>(std::clamp(p, 1, 65535));
   }
@@ -838,6 +839,7 @@ class ContextMixingModel final : public Predictor {
     }
     if (signal_predicted_) {
       signal_.Update(bit);
+      signal_.FinalUpdate(bit);
       apm_signal_.Update(bit);
       apm_distance_.Update(bit);
     }

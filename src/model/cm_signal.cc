@@ -134,6 +134,32 @@ int WeightedBlend(const int* v, const int* le, int n) {
 // The blend of values in 1/4 units (0..1020).
 int BlendQuarters(const int* q, const int* le, int n) { return std::clamp(WeightedBlend(q, le, n), 0, 1020); }
 
+// The residual bins of SignalModel's shape: each residual -8..8 alone, then on each
+// side widths 4, 8, 16, 32, 64 and 123 (|r| from 9, 13, 21, 37, 69 and 133).
+constexpr std::array<int, 7> kShapeCoarseStart = {9, 13, 21, 37, 69, 133, 256};
+
+constexpr int ShapeBinOf(int r) {
+  const int a = r < 0 ? -r : r;
+  if (a <= 8) return r + 14;
+  int c = 0;
+  while (a >= kShapeCoarseStart[c + 1]) ++c;
+  return r > 0 ? 23 + c : 5 - c;
+}
+
+// bin[r + 255]: the bin of residual r (-255..255).
+struct ShapeBins {
+  std::array<uint8_t, 511> bin;
+};
+
+constexpr ShapeBins BuildShapeBins() {
+  ShapeBins t{};
+  for (int r = -255; r <= 255; ++r) t.bin[r + 255] = static_cast<uint8_t>(ShapeBinOf(r));
+  return t;
+}
+
+constexpr ShapeBins kShapeBinTable = BuildShapeBins();
+static_assert(ShapeBinOf(255) + 1 == SignalModel::kShapeBins && ShapeBinOf(-255) == 0);
+
 }  // namespace
 
 SignalModel::SignalModel() {
@@ -150,6 +176,7 @@ SignalModel::SignalModel() {
   image_lms_.SetWeight(2, 16384);
   PredictImage();
   PredictAudio();
+  BuildShape();
 }
 
 void SignalModel::Predict(int c0, int bit_pos, int16_t* x) {
@@ -230,11 +257,101 @@ void SignalModel::EndByte(uint8_t byte, int stride, bool predict_next) {
   if (predict_next) {
     PredictImage();
     PredictAudio();
+    BuildShape();
+  } else {
+    shape_ready_ = false;
   }
+}
+
+void SignalModel::BuildShape() {
+  shape_ready_ = BetterBlend() == kImageBlend;
+  if (!shape_ready_) return;
+  const int k = kImageBlend;
+  const int centre = quarter_[k], m = centre >> 2, f = centre & 3;
+  const int apart = std::abs(quarter_[kImageWideOls] - centre);  // 1/4 units
+  const int steps = apart < 2 ? 0 : std::min(31 - __builtin_clz(static_cast<unsigned>(apart)), 7);
+  shape_context_ = static_cast<uint8_t>((bucket_[k] / 3) * 8 + steps);
+  shape_centre_ = predicted_[k];
+  shape_flip_ = quarter_[kImageWideOls] < centre;
+  // The geometric distribution's mass of each value (as in BitProbabilityQuarter),
+  // 2^30 units at most, and of each bin.
+  const int level = level_[k];
+  const auto& sum = kGeometric.sum[level];
+  const uint64_t below = kGeometric.power[level][f], above = kGeometric.power[level][4 - f];
+  std::array<uint64_t, 256> mass;
+  std::array<uint64_t, kShapeBins> bin_mass{};
+  uint64_t total = 0;
+  for (int v = 0; v < 256; ++v) {
+    const uint64_t g = v <= m ? (((sum[m - v + 1] - sum[m - v]) >> 9) * below) >> 21
+                              : (((sum[v - m] - sum[v - m - 1]) >> 9) * above) >> 21;
+    const int r = shape_flip_ ? shape_centre_ - v : v - shape_centre_;
+    const int b = kShapeBinTable.bin[static_cast<size_t>(r + 255)];
+    mass[v] = g;
+    shape_bin_[v] = static_cast<uint8_t>(b);
+    bin_mass[b] += g;
+    total += g;
+  }
+  const auto& observed = shape_observed_[shape_context_];
+  const auto& expected = shape_expected_[shape_context_];
+  std::array<uint64_t, kShapeBins> ratio;  // 1/4096 units
+  for (int b = 0; b < kShapeBins; ++b) {
+    shape_share_[b] = total == 0 ? 0 : static_cast<uint32_t>((bin_mass[b] << 16) / total);
+    ratio[b] = ((uint64_t{observed[b]} + 512) << 12) / ((expected[b] >> 8) + 512);
+  }
+  uint64_t cumulative = 0;
+  shape_cdf_[0] = 0;
+  for (int v = 0; v < 256; ++v) {
+    cumulative += ((mass[v] >> 8) * ratio[shape_bin_[v]]) >> 8;
+    shape_cdf_[v + 1] = cumulative;
+  }
+}
+
+void SignalModel::LearnShape(uint8_t byte) {
+  if (!shape_ready_) return;
+  auto& observed = shape_observed_[shape_context_];
+  auto& expected = shape_expected_[shape_context_];
+  observed[shape_bin_[byte]] = static_cast<uint16_t>(observed[shape_bin_[byte]] + 256);
+  for (int b = 0; b < kShapeBins; ++b) expected[b] += shape_share_[b];
+  uint8_t& seen = shape_seen_[shape_context_];
+  if (++seen >= kShapeLimit) {
+    seen >>= 1;
+    for (uint16_t& n : observed) n >>= 1;
+    for (uint32_t& n : expected) n >>= 1;
+  }
+}
+
+int SignalModel::ShapeBitProbability(int c0, int bit_pos) const {
+  const int width = 256 >> bit_pos;
+  const int lo = (c0 - (1 << bit_pos)) << (8 - bit_pos);
+  const int mid = lo + (width >> 1);
+  const uint64_t m0 = shape_cdf_[mid] - shape_cdf_[lo], m1 = shape_cdf_[lo + width] - shape_cdf_[mid];
+  const uint64_t total = m0 + m1;
+  if (total == 0) return 2048;
+  return std::clamp(static_cast<int>((m1 * 4096 + total / 2) / total), 1, 4095);
+}
+
+int SignalModel::RefineFinal(int p, int c0, int bit_pos) {
+  final_pending_ = shape_ready_;
+  if (!shape_ready_) return p;
+  final_plain_ = std::clamp(p, 1, 65535);
+  final_refined_ = std::clamp((11 * p + (ShapeBitProbability(c0, bit_pos) << 4)) / 12, 1, 65535);
+  return refined_error_ < plain_error_ ? final_refined_ : p;
+}
+
+void SignalModel::FinalUpdate(int bit) {
+  if (!final_pending_) return;
+  final_pending_ = false;
+  const auto squared = [bit](int q) {
+    const int64_t e = bit ? 65536 - q : q;
+    return static_cast<int32_t>((e * e) >> 16);
+  };
+  refined_error_ += (squared(final_refined_) - refined_error_) >> 8;
+  plain_error_ += (squared(final_plain_) - plain_error_) >> 8;
 }
 
 // Each predictor's error in its bucket, and the LMS weights.
 void SignalModel::Learn(uint8_t byte, size_t at) {
+  LearnShape(byte);
   residual_[at] = static_cast<int8_t>(std::clamp(static_cast<int>(byte) - predicted_[kImageWideOls], -127, 127));
   for (int k = 0; k < kPredictors; ++k) {
     const int error = std::abs(static_cast<int>(byte) - predicted_[k]);
@@ -451,9 +568,20 @@ void SignalModel::Sanitize() {
   for (auto& row : bias_counts_) {
     for (uint8_t& n : row) n = std::min<uint8_t>(n, kBiasLimit);
   }
-  // Predictions, buckets and levels follow from the history.
+  for (uint8_t& n : shape_seen_) n = std::min<uint8_t>(n, kShapeLimit - 1);
+  for (auto& row : shape_observed_) {
+    for (uint16_t& n : row) n = std::min<uint16_t>(n, 256 * kShapeLimit);
+  }
+  for (auto& row : shape_expected_) {
+    for (uint32_t& n : row) n = std::min<uint32_t>(n, 65536u * kShapeLimit);
+  }
+  refined_error_ = std::clamp(refined_error_, 0, 65536);
+  plain_error_ = std::clamp(plain_error_, 0, 65536);
+  final_pending_ = false;
+  // Predictions, buckets, levels and the shape's masses follow from the history.
   PredictImage();
   PredictAudio();
+  BuildShape();
 }
 
 }  // namespace lmzip::cm

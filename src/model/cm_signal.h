@@ -339,6 +339,8 @@ class SignalModel {
   // image and the audio predictors mixed.
   static constexpr int kInputs = kPredictors - kMixerOnlyInputs + kNarrowInputs + 2;
   static constexpr int kErrorBuckets = 12;
+  // Bins of the image blend's residuals (see shape_observed_).
+  static constexpr int kShapeBins = 29;
   static constexpr int kMaxStride = 1024;
 
   SignalModel();
@@ -375,6 +377,15 @@ class SignalModel {
     return k == kAudioBlend ? kErrorBuckets + bucket_[k] : bucket_[k];
   }
 
+  // The final probability `p` (16 bits, of the whole model) refined by the image
+  // blend's residual shape: while the image blend is the better blend, averaged 11:1
+  // with the probability of the next bit under that blend's distribution refined per
+  // residual bin (ResidualShape), once the average has coded this chunk's recent bits
+  // no worse than `p` alone (mean squared error), else `p`. Call once per bit after
+  // Predict; then FinalUpdate.
+  int RefineFinal(int p, int c0, int bit_pos);
+  void FinalUpdate(int bit);
+
   // After a whole byte: records it, learns from it if it was predicted, and predicts
   // the next byte if `predict_next` (else, while the input is text, the predictors
   // rest: Predict must not be called for that byte). `stride`: the row length of 2-D
@@ -407,6 +418,11 @@ class SignalModel {
     ar.Bytes(bias_counts_.data(), sizeof bias_counts_);
     image_mixer_.Serialize(ar);
     audio_mixer_.Serialize(ar);
+    ar.Bytes(shape_observed_.data(), sizeof shape_observed_);
+    ar.Bytes(shape_expected_.data(), sizeof shape_expected_);
+    ar.Bytes(shape_seen_.data(), sizeof shape_seen_);
+    ar.Pod(refined_error_);
+    ar.Pod(plain_error_);
     ar.Pod(stride_);
     uint8_t predicted_next = predicted_next_ ? 1 : 0;
     ar.Pod(predicted_next);
@@ -531,6 +547,46 @@ class SignalModel {
   // Mixers of the image and of the audio predictors, by the blend's error bucket and
   // the bit position (see image_mixer_).
   // The image mixer's rows: the blend's error bucket in four groups.
+  // The image blend's residual shape. Residuals r (true value minus the blend's
+  // rounded value, negated while the 20-neighbour least-squares predictor lies below
+  // the blend, so that r > 0 points towards it) fall in kShapeBins bins: -8..8 one
+  // each, then widths 4, 8, 16, 32, 64 and 123 on each side. Per context (the blend's
+  // error bucket in four groups, and how far the least-squares predictor lies from
+  // the blend: 8 log2 steps), each bin has the number of residuals seen in it
+  // (1/256 units) and the number its geometric distribution expected (the sum of its
+  // probability of the bin before each byte, 1/65536 units), over the last
+  // kShapeLimit residuals (all halved when a context reaches it). The refined
+  // distribution weighs each value by its geometric probability times its bin's
+  // (observed + 2) / (expected + 2): a shape the chunk itself shows (heavy tails, a
+  // skew towards the other predictor), with no prior but the geometric one.
+  static constexpr int kShapeContexts = 4 * 8;
+  static constexpr int kShapeLimit = 255;
+  // Builds, for the next byte, the refined distribution's cumulative masses.
+  void BuildShape();
+  void LearnShape(uint8_t byte);
+  // P(next bit = 1) in 12 bits under the refined distribution.
+  int ShapeBitProbability(int c0, int bit_pos) const;
+  std::array<std::array<uint16_t, kShapeBins>, kShapeContexts> shape_observed_{};
+  std::array<std::array<uint32_t, kShapeBins>, kShapeContexts> shape_expected_{};
+  std::array<uint8_t, kShapeContexts> shape_seen_{};
+  // Mean squared errors (16-bit probabilities, squared, in 2^16 units, averaged over
+  // about 256 bits) of the refined final probability and of the plain one.
+  int32_t refined_error_ = 0, plain_error_ = 0;
+  // For the next byte (they follow from the history): whether the shape is in use
+  // (the image blend is the better), its context, the blend's rounded value and the
+  // direction of r, each value's bin, each bin's share of the geometric mass (2^16
+  // units) and the refined cumulative masses.
+  bool shape_ready_ = false;
+  bool shape_flip_ = false;
+  uint8_t shape_context_ = 0;
+  int16_t shape_centre_ = 128;
+  std::array<uint8_t, 256> shape_bin_{};
+  std::array<uint32_t, kShapeBins> shape_share_{};
+  std::array<uint64_t, 257> shape_cdf_{};
+  // For the bit after RefineFinal: the refined and the plain probability, and whether
+  // they were computed.
+  int32_t final_refined_ = 0, final_plain_ = 0;
+  bool final_pending_ = false;
   Mixer image_mixer_{kImagePredictors, 4 * 8, 65536 / kImagePredictors};
   Mixer audio_mixer_{kAudioPredictors, kErrorBuckets * 8, 65536 / kAudioPredictors};
   std::array<int32_t, PaddedInputs(kImagePredictors)> image_x_{};
