@@ -87,21 +87,36 @@ int Clamp255(int v) { return v < 0 ? 0 : (v > 255 ? 255 : v); }
 // 0, 1 or 2 as `d` is negative, zero or positive.
 int Sign3(int d) { return d < 0 ? 0 : (d > 0 ? 2 : 1); }
 
+// Masses of value ranges under P(v) ~ theta^|v - centre| over 0..255, with `centre`
+// in 1/4 units (0..1020) and spread `level`; unnormalised, at most 2^38.
+class GeometricMass {
+ public:
+  GeometricMass(int centre, int level)
+      : s_(kGeometric.sum[level]),
+        m_(centre >> 2),
+        // Values m, m - 1, ... weigh theta^(f/4) theta^k; values m + 1, m + 2, ...
+        // weigh theta^((4 - f)/4) theta^k.
+        below_(kGeometric.power[level][centre & 3]),
+        above_(kGeometric.power[level][4 - (centre & 3)]) {}
+  // The mass of values a..b. REQUIRES: 0 <= a <= b <= 255.
+  uint64_t operator()(int a, int b) const {
+    uint64_t low = 0, high = 0;
+    if (a <= m_) low = s_[m_ - a + 1] - s_[m_ - std::min(b, m_)];
+    if (b > m_) high = s_[b - m_] - s_[std::max(a, m_ + 1) - m_ - 1];
+    return (((low >> 9) * below_) >> 21) + (((high >> 9) * above_) >> 21);
+  }
+
+ private:
+  const std::array<uint64_t, 258>& s_;
+  int m_;
+  uint64_t below_, above_;
+};
+
 // P(next bit = 1) in 12 bits for a distribution P(v) ~ theta^|v - centre| over 0..255
 // with `centre` in 1/4 units (0..1020) and spread `level`, given the bits of the byte
 // so far (`c0` with a leading 1, `bit_pos` of them).
 int BitProbabilityQuarter(int centre, int level, int c0, int bit_pos) {
-  const auto& s = kGeometric.sum[level];
-  const int m = centre >> 2, f = centre & 3;
-  // Values m, m - 1, ... weigh theta^(f/4) theta^k; values m + 1, m + 2, ... weigh
-  // theta^((4 - f)/4) theta^k.
-  const uint64_t below = kGeometric.power[level][f], above = kGeometric.power[level][4 - f];
-  const auto mass = [&](int a, int b) {
-    uint64_t low = 0, high = 0;
-    if (a <= m) low = s[m - a + 1] - s[m - std::min(b, m)];
-    if (b > m) high = s[b - m] - s[std::max(a, m + 1) - m - 1];
-    return (((low >> 9) * below) >> 21) + (((high >> 9) * above) >> 21);
-  };
+  const GeometricMass mass(centre, level);
   const int width = 256 >> bit_pos;
   const int lo = (c0 - (1 << bit_pos)) << (8 - bit_pos);
   const int mid = lo + (width >> 1);
@@ -137,6 +152,9 @@ int BlendQuarters(const int* q, const int* le, int n) { return std::clamp(Weight
 // The residual bins of SignalModel's shape: each residual -8..8 alone, then on each
 // side widths 4, 8, 16, 32, 64 and 123 (|r| from 9, 13, 21, 37, 69 and 133).
 constexpr std::array<int, 7> kShapeCoarseStart = {9, 13, 21, 37, 69, 133, 256};
+// The smallest residual of each bin, and one past the last bin's largest.
+constexpr std::array<int, 30> kShapeStart = {-255, -132, -68, -36, -20, -12, -8, -7, -6, -5, -4, -3, -2, -1, 0,
+                                             1,    2,    3,   4,   5,   6,   7,  8,  9,  13, 21, 37, 69, 133, 256};
 
 constexpr int ShapeBinOf(int r) {
   const int a = r < 0 ? -r : r;
@@ -158,7 +176,15 @@ constexpr ShapeBins BuildShapeBins() {
 }
 
 constexpr ShapeBins kShapeBinTable = BuildShapeBins();
-static_assert(ShapeBinOf(255) + 1 == SignalModel::kShapeBins && ShapeBinOf(-255) == 0);
+constexpr bool ShapeStartsAgree() {
+  for (int b = 0; b < SignalModel::kShapeBins; ++b) {
+    for (int r = kShapeStart[b]; r < kShapeStart[b + 1]; ++r) {
+      if (ShapeBinOf(r) != b) return false;
+    }
+  }
+  return true;
+}
+static_assert(ShapeBinOf(255) + 1 == SignalModel::kShapeBins && ShapeBinOf(-255) == 0 && ShapeStartsAgree());
 
 }  // namespace
 
@@ -267,50 +293,63 @@ void SignalModel::BuildShape() {
   shape_ready_ = BetterBlend() == kImageBlend;
   if (!shape_ready_) return;
   const int k = kImageBlend;
-  const int centre = quarter_[k], m = centre >> 2, f = centre & 3;
+  const int centre = quarter_[k];
   const int apart = std::abs(quarter_[kImageWideOls] - centre);  // 1/4 units
   const int steps = apart < 2 ? 0 : std::min(31 - __builtin_clz(static_cast<unsigned>(apart)), 7);
   shape_context_ = static_cast<uint8_t>((bucket_[k] / 3) * 8 + steps);
   shape_centre_ = predicted_[k];
   shape_flip_ = quarter_[kImageWideOls] < centre;
-  // The geometric distribution's mass of each value (as in BitProbabilityQuarter),
-  // 2^30 units at most, and of each bin.
-  const int level = level_[k];
-  const auto& sum = kGeometric.sum[level];
-  const uint64_t below = kGeometric.power[level][f], above = kGeometric.power[level][4 - f];
-  std::array<uint64_t, 256> mass;
-  std::array<uint64_t, kShapeBins> bin_mass{};
-  uint64_t total = 0;
-  for (int v = 0; v < 256; ++v) {
-    const uint64_t g = v <= m ? (((sum[m - v + 1] - sum[m - v]) >> 9) * below) >> 21
-                              : (((sum[v - m] - sum[v - m - 1]) >> 9) * above) >> 21;
-    const int r = shape_flip_ ? shape_centre_ - v : v - shape_centre_;
-    const int b = kShapeBinTable.bin[static_cast<size_t>(r + 255)];
-    mass[v] = g;
-    shape_bin_[v] = static_cast<uint8_t>(b);
-    bin_mass[b] += g;
-    total += g;
-  }
+  const GeometricMass mass(centre, level_[k]);
   const auto& observed = shape_observed_[shape_context_];
   const auto& expected = shape_expected_[shape_context_];
-  std::array<uint64_t, kShapeBins> ratio;  // 1/4096 units
+  // The bins in the order of their values (ascending residuals, or descending while
+  // flipped), each with its values clamped to 0..255 and its geometric mass.
+  std::array<uint64_t, kShapeBins> bin_mass;
+  uint64_t total = 0, cumulative = 0;
+  for (int j = 0; j < kShapeBins; ++j) {
+    const int b = shape_flip_ ? kShapeBins - 1 - j : j;
+    int first = shape_flip_ ? shape_centre_ - (kShapeStart[b + 1] - 1) : shape_centre_ + kShapeStart[b];
+    int last = shape_flip_ ? shape_centre_ - kShapeStart[b] : shape_centre_ + kShapeStart[b + 1] - 1;
+    first = std::max(first, 0);
+    last = std::min(last, 255);
+    const uint64_t m = first <= last ? mass(first, last) : 0;
+    bin_mass[b] = m;
+    total += m;
+    // (observed + 2) / (expected + 2), 1/4096 units: at most 2^19.
+    const uint64_t ratio = ((uint64_t{observed[b]} + 512) << 12) / ((expected[b] >> 8) + 512);
+    shape_first_[j] = static_cast<int16_t>(first);
+    shape_ratio_[j] = static_cast<uint32_t>(ratio);
+    shape_base_[j] = cumulative;
+    cumulative += ((m >> 8) * ratio) >> 8;
+    if (first <= last) std::fill(shape_segment_.begin() + first, shape_segment_.begin() + last + 1, static_cast<uint8_t>(j));
+  }
+  shape_total_ = cumulative;
+  // Shares by one reciprocal: masses in 2^-14 units of the total's, and total >= 2^14
+  // (the centre's value alone weighs about 2^29).
+  const uint64_t scaled_total = (total >> 14) + 1;
+  const uint64_t reciprocal = (uint64_t{1} << 62) / scaled_total;
   for (int b = 0; b < kShapeBins; ++b) {
-    shape_share_[b] = total == 0 ? 0 : static_cast<uint32_t>((bin_mass[b] << 16) / total);
-    ratio[b] = ((uint64_t{observed[b]} + 512) << 12) / ((expected[b] >> 8) + 512);
+    shape_share_[b] = static_cast<uint32_t>(((bin_mass[b] >> 14) * reciprocal) >> 46);
   }
-  uint64_t cumulative = 0;
-  shape_cdf_[0] = 0;
-  for (int v = 0; v < 256; ++v) {
-    cumulative += ((mass[v] >> 8) * ratio[shape_bin_[v]]) >> 8;
-    shape_cdf_[v + 1] = cumulative;
-  }
+  shape_level_ = level_[k];
+  shape_quarter_ = static_cast<int16_t>(centre);
+}
+
+uint64_t SignalModel::ShapeMassBelow(int value) const {
+  if (value >= 256) return shape_total_;
+  const int j = shape_segment_[static_cast<size_t>(value)];
+  if (value == shape_first_[j]) return shape_base_[j];
+  const GeometricMass mass(shape_quarter_, shape_level_);
+  return shape_base_[j] + (((mass(shape_first_[j], value - 1) >> 8) * shape_ratio_[j]) >> 8);
 }
 
 void SignalModel::LearnShape(uint8_t byte) {
   if (!shape_ready_) return;
   auto& observed = shape_observed_[shape_context_];
   auto& expected = shape_expected_[shape_context_];
-  observed[shape_bin_[byte]] = static_cast<uint16_t>(observed[shape_bin_[byte]] + 256);
+  const int r = shape_flip_ ? shape_centre_ - byte : byte - shape_centre_;
+  const int bin = kShapeBinTable.bin[static_cast<size_t>(r + 255)];
+  observed[bin] = static_cast<uint16_t>(observed[bin] + 256);
   for (int b = 0; b < kShapeBins; ++b) expected[b] += shape_share_[b];
   uint8_t& seen = shape_seen_[shape_context_];
   if (++seen >= kShapeLimit) {
@@ -324,7 +363,8 @@ int SignalModel::ShapeBitProbability(int c0, int bit_pos) const {
   const int width = 256 >> bit_pos;
   const int lo = (c0 - (1 << bit_pos)) << (8 - bit_pos);
   const int mid = lo + (width >> 1);
-  const uint64_t m0 = shape_cdf_[mid] - shape_cdf_[lo], m1 = shape_cdf_[lo + width] - shape_cdf_[mid];
+  const uint64_t at_lo = ShapeMassBelow(lo), at_mid = ShapeMassBelow(mid);
+  const uint64_t m0 = at_mid - at_lo, m1 = ShapeMassBelow(lo + width) - at_mid;
   const uint64_t total = m0 + m1;
   if (total == 0) return 2048;
   return std::clamp(static_cast<int>((m1 * 4096 + total / 2) / total), 1, 4095);

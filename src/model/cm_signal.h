@@ -561,9 +561,11 @@ class SignalModel {
   // skew towards the other predictor), with no prior but the geometric one.
   static constexpr int kShapeContexts = 4 * 8;
   static constexpr int kShapeLimit = 255;
-  // Builds, for the next byte, the refined distribution's cumulative masses.
+  // Builds, for the next byte, the refined distribution's segments.
   void BuildShape();
   void LearnShape(uint8_t byte);
+  // The refined mass of the values below `value` (0..256).
+  uint64_t ShapeMassBelow(int value) const;
   // P(next bit = 1) in 12 bits under the refined distribution.
   int ShapeBitProbability(int c0, int bit_pos) const;
   std::array<std::array<uint16_t, kShapeBins>, kShapeContexts> shape_observed_{};
@@ -574,15 +576,23 @@ class SignalModel {
   int32_t refined_error_ = 0, plain_error_ = 0;
   // For the next byte (they follow from the history): whether the shape is in use
   // (the image blend is the better), its context, the blend's rounded value and the
-  // direction of r, each value's bin, each bin's share of the geometric mass (2^16
-  // units) and the refined cumulative masses.
+  // direction of r, and each bin's share of the geometric mass (2^16 units).
   bool shape_ready_ = false;
   bool shape_flip_ = false;
   uint8_t shape_context_ = 0;
   int16_t shape_centre_ = 128;
-  std::array<uint8_t, 256> shape_bin_{};
   std::array<uint32_t, kShapeBins> shape_share_{};
-  std::array<uint64_t, 257> shape_cdf_{};
+  // The refined distribution by segments (the bins in the order of their values):
+  // each segment's first value, ratio (1/4096 units) and the refined mass of the
+  // values before it; each value's segment; the total mass; and the
+  // geometric distribution's centre (1/4 units) and level.
+  std::array<int16_t, kShapeBins> shape_first_{};
+  std::array<uint32_t, kShapeBins> shape_ratio_{};
+  std::array<uint64_t, kShapeBins> shape_base_{};
+  std::array<uint8_t, 256> shape_segment_{};
+  uint64_t shape_total_ = 0;
+  int16_t shape_quarter_ = 512;
+  uint8_t shape_level_ = 0;
   // For the bit after RefineFinal: the refined and the plain probability, and whether
   // they were computed.
   int32_t final_refined_ = 0, final_plain_ = 0;
