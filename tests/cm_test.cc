@@ -511,7 +511,7 @@ TEST(ContextMixingTest, SignalModelRefinesByResidualShape) {
         const int bit = (data[i] >> k) & 1;
         model->Predict(c0, 7 - k, x.data());
         const int plain = std::clamp(cm::Squash16(x[cm::SignalModel::kInputs - 2]), 1, 65535);
-        const int refined = model->RefineFinal(plain, c0, 7 - k);
+        const int refined = model->RefineFinal(plain, c0, 7 - k, 12);
         ASSERT_TRUE(refined >= 1 && refined <= 65535);
         if (i == start && k == 7) {
           EXPECT_EQ(refined, plain);

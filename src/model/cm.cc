@@ -763,7 +763,9 @@ class ContextMixingModel final : public Predictor {
       const int p_signal = apm_signal_.P(st, static_cast<size_t>(signal_.ApmContext(c0_, bit_pos_)));
       const int p_distance = apm_distance_.P(st, static_cast<size_t>(signal_.DistanceContext(c0_, bit_pos_)));
       p = config_.level == 1 ? (p + 2 * p_signal + p_distance) >> 2 : (2 * p + p_signal + p_distance) >> 2;
-      p = signal_.RefineFinal(p, c0_, bit_pos_);
+      // The residual shape's share: 1/6 at level 1, 1/12 after the more refined
+      // final probability of the other levels.
+      p = signal_.RefineFinal(p, c0_, bit_pos_, config_.level == 1 ? 6 : 12);
     }
     return static_cast<uint32_t>(std::clamp(p, 1, 65535));
   }

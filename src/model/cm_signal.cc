@@ -370,11 +370,11 @@ int SignalModel::ShapeBitProbability(int c0, int bit_pos) const {
   return std::clamp(static_cast<int>((m1 * 4096 + total / 2) / total), 1, 4095);
 }
 
-int SignalModel::RefineFinal(int p, int c0, int bit_pos) {
+int SignalModel::RefineFinal(int p, int c0, int bit_pos, int parts) {
   final_pending_ = shape_ready_;
   if (!shape_ready_) return p;
   final_plain_ = std::clamp(p, 1, 65535);
-  final_refined_ = std::clamp((11 * p + (ShapeBitProbability(c0, bit_pos) << 4)) / 12, 1, 65535);
+  final_refined_ = std::clamp(((parts - 1) * p + (ShapeBitProbability(c0, bit_pos) << 4)) / parts, 1, 65535);
   return refined_error_ < plain_error_ ? final_refined_ : p;
 }
 

@@ -378,12 +378,13 @@ class SignalModel {
   }
 
   // The final probability `p` (16 bits, of the whole model) refined by the image
-  // blend's residual shape: while the image blend is the better blend, averaged 11:1
-  // with the probability of the next bit under that blend's distribution refined per
-  // residual bin (ResidualShape), once the average has coded this chunk's recent bits
-  // no worse than `p` alone (mean squared error), else `p`. Call once per bit after
-  // Predict; then FinalUpdate.
-  int RefineFinal(int p, int c0, int bit_pos);
+  // blend's residual shape: while the image blend is the better blend, the average
+  // of `parts` - 1 parts `p` and one part the probability of the next bit under that
+  // blend's distribution refined per residual bin (see shape_observed_), once that
+  // average has coded this chunk's recent bits better than `p` alone (mean squared
+  // error), else `p`. Call once per bit after Predict; then FinalUpdate.
+  // REQUIRES: parts >= 2.
+  int RefineFinal(int p, int c0, int bit_pos, int parts);
   void FinalUpdate(int bit);
 
   // After a whole byte: records it, learns from it if it was predicted, and predicts
