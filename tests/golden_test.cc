@@ -67,7 +67,8 @@ TEST(GoldenTest, RetiredModelVersionsAreRefusedClearly) {
   // version 12 when version 13 rested text contexts on signals and added the word
   // transform's known-text chunks; version 13 when version 14 gave young mixer rows
   // and text APMs faster learning, signals a built-in prior and images a
-  // least-squares stack with error feedback.
+  // least-squares stack with error feedback; version 14 when version 15 added direct
+  // maps and match recovery on long text and the residual shape on images.
   const std::pair<const char*, const char*> cases[] = {
       {"retired-cm5.cm1.lmz", "version 5"},   {"retired-cm5.cm6.lmz", "version 5"},
       {"retired-cm5.cm9.lmz", "version 5"},   {"retired-cm6.cm1.lmz", "version 6"},
@@ -76,7 +77,8 @@ TEST(GoldenTest, RetiredModelVersionsAreRefusedClearly) {
       {"retired-cm11.cm9.lmz", "version 11"}, {"retired-cm12.cm1.lmz", "version 12"},
       {"retired-cm12.cm6.lmz", "version 12"}, {"retired-cm12.cm9.lmz", "version 12"},
       {"retired-cm13.cm1.lmz", "version 13"}, {"retired-cm13.cm6.lmz", "version 13"},
-      {"retired-cm13.cm9.lmz", "version 13"},
+      {"retired-cm13.cm9.lmz", "version 13"}, {"retired-cm14.cm1.lmz", "version 14"},
+      {"retired-cm14.cm6.lmz", "version 14"}, {"retired-cm14.cm9.lmz", "version 14"},
   };
   for (const auto& [name, version] : cases) {
     auto got = DecodeFile(Golden(name));
