@@ -146,7 +146,9 @@ TEST(ContextMixingTest, ApmLearnsAtTheRateItIsGiven) {
 }
 
 TEST(ContextMixingTest, DirectMapsLearnEachContextApart) {
-  cm::DirectMaps maps(2, 4);
+  // Two maps of 16 and 8 lines.
+  const int line_bits[] = {4, 3};
+  cm::DirectMaps maps(line_bits);
   ASSERT_TRUE(maps.ok());
   int16_t x[2];
   // Fresh entries predict 1/2 (stretched: 0).
@@ -176,7 +178,7 @@ TEST(ContextMixingTest, DirectMapsLearnEachContextApart) {
   std::vector<uint8_t> state;
   cm::StateWriter w(&state);
   maps.Serialize(w);
-  cm::DirectMaps copy(2, 4);
+  cm::DirectMaps copy(line_bits);
   cm::StateReader r(state);
   copy.Serialize(r);
   ASSERT_TRUE(r.ok());

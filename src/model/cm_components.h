@@ -13,6 +13,7 @@
 #include <cstring>
 #include <emmintrin.h>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "model/cm_tables.h"
@@ -156,9 +157,16 @@ class DirectMaps {
  public:
   static constexpr int kMaxMaps = 4;
   DirectMaps() = default;
-  // `maps` (0..kMaxMaps) tables of 2^line_bits lines each.
-  DirectMaps(int maps, int line_bits)
-      : table_(static_cast<size_t>(maps) * (size_t{16} << line_bits)), maps_(maps), line_bits_(line_bits) {}
+  // One table per entry of `line_bits` (at most kMaxMaps), map j of 2^line_bits[j] lines.
+  explicit DirectMaps(std::span<const int> line_bits)
+      : table_(TotalEntries(line_bits)), maps_(static_cast<int>(std::min<size_t>(line_bits.size(), kMaxMaps))) {
+    size_t first = 0;
+    for (int j = 0; j < maps_; ++j) {
+      first_[j] = first;
+      mask_[j] = (size_t{1} << line_bits[static_cast<size_t>(j)]) - 1;
+      first += size_t{16} << line_bits[static_cast<size_t>(j)];
+    }
+  }
   bool ok() const { return table_.ok(); }
   int maps() const { return maps_; }
   // Chooses map j's line of hash `h` for the nibble about to start.
@@ -190,12 +198,16 @@ class DirectMaps {
 
  private:
   static constexpr uint32_t kHalf = uint32_t{1} << 31;  // stored XOR this: zero is p = 1/2, n = 0
-  size_t LineOf(int j, uint64_t h) const {
-    return ((static_cast<size_t>(j) << line_bits_) + (h & ((size_t{1} << line_bits_) - 1))) * 16;
+  static size_t TotalEntries(std::span<const int> line_bits) {
+    size_t n = 0;
+    for (size_t j = 0; j < line_bits.size() && j < kMaxMaps; ++j) n += size_t{16} << line_bits[j];
+    return n;
   }
+  size_t LineOf(int j, uint64_t h) const { return first_[j] + (static_cast<size_t>(h) & mask_[j]) * 16; }
   ZeroArray<uint32_t> table_;
   int maps_ = 0;
-  int line_bits_ = 0;
+  size_t first_[kMaxMaps] = {};  // each map's first entry
+  size_t mask_[kMaxMaps] = {};   // each map's lines - 1
   size_t line_[kMaxMaps] = {};   // first entry of each map's line
   size_t entry_[kMaxMaps] = {};  // each map's entry in use
 };

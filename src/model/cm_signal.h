@@ -545,9 +545,6 @@ class SignalModel {
   // For the next byte: each predictor's value in 1/4 units (0..1020), the centre of
   // its distribution; predicted_ holds it rounded.
   std::array<int16_t, kPredictors> quarter_{};
-  // Mixers of the image and of the audio predictors, by the blend's error bucket and
-  // the bit position (see image_mixer_).
-  // The image mixer's rows: the blend's error bucket in four groups.
   // The image blend's residual shape. Residuals r (true value minus the blend's
   // rounded value, negated while the 20-neighbour least-squares predictor lies below
   // the blend, so that r > 0 points towards it) fall in kShapeBins bins: -8..8 one
@@ -598,6 +595,9 @@ class SignalModel {
   // they were computed.
   int32_t final_refined_ = 0, final_plain_ = 0;
   bool final_pending_ = false;
+  // Mixers of the image and of the audio predictors, by the blend's error bucket and
+  // the bit position (see image_mixer_).
+  // The image mixer's rows: the blend's error bucket in four groups.
   Mixer image_mixer_{kImagePredictors, 4 * 8, 65536 / kImagePredictors};
   Mixer audio_mixer_{kAudioPredictors, kErrorBuckets * 8, 65536 / kAudioPredictors};
   std::array<int32_t, PaddedInputs(kImagePredictors)> image_x_{};
