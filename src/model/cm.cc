@@ -333,7 +333,6 @@ constexpr int kWeightSets = 5;  // first-layer weight sets with many_selectors
 // position, known contexts, word length x class of byte 1 x bit position. Each set
 // has as many rows again for the bytes it predicts (see PredictBit).
 constexpr int kSetRows[kWeightSets] = {16 * 8, 256, 256 * 8, (kMaxContexts + 1) * 4, 8 * 8 * 8};
-constexpr int kAllSetRows = kSetRows[0] + kSetRows[1] + kSetRows[2] + kSetRows[3] + kSetRows[4];
 // With LevelConfig::byte_rows, the set by the previous byte has this many rows for
 // bytes the signal model does not predict (previous byte x bits of the current byte).
 constexpr int kByteSetRows = 256 * 256;
@@ -354,6 +353,14 @@ constexpr int kMaxDirect = cm::DirectMaps::kMaxMaps;
 constexpr int kDirectLimit = 1023;
 constexpr int kDeterministicSetRows = (kMaxContexts + 1) * 16 * 4;
 constexpr int kMaxInputs = cm::PaddedInputs16(3 * kMaxContexts + kSharedInputs + kMaxDirect + cm::SignalModel::kInputs);
+
+// With many selectors: weight set s's rows for bytes the signal model does not
+// predict (kSetRows[s] more follow for those it does).
+int TextSetRows(const LevelConfig& c, int s) {
+  if (s == 2 && c.byte_rows) return kByteSetRows;
+  if (s == 3 && c.deterministic_rows) return kDeterministicSetRows;
+  return kSetRows[s];
+}
 
 // The signal prior: starting weights of the first layer's rows for bytes the signal
 // model predicts in weight set 4, whose rows are chosen by the better blend's error
@@ -433,9 +440,7 @@ class ContextMixingModel final : public Predictor {
     const int init = 2 * Mixer16::kOne / (num_inputs_ - cm::SignalModel::kInputs);
     if (config_.many_selectors) {
       selectors_ = kWeightSets;
-      for (int s = 0; s < kWeightSets; ++s) text_rows_[s] = kSetRows[s];
-      if (config_.byte_rows) text_rows_[2] = kByteSetRows;
-      if (config_.deterministic_rows) text_rows_[3] = kDeterministicSetRows;
+      for (int s = 0; s < kWeightSets; ++s) text_rows_[s] = TextSetRows(config_, s);
       for (int s = 0; s < kWeightSets; ++s) layer1_.emplace_back(num_inputs_, text_rows_[s] + kSetRows[s], init);
       if (config_.text_rates) {
         for (Mixer16& m : layer1_) m.EnableRowDecay(kRowHalfLife, kRowBoostExtra);
@@ -470,13 +475,17 @@ class ContextMixingModel final : public Predictor {
     if (signal_prior && HasSignalRows()) SetSignalRows(kSignalPrior);
     slot_.fill(nullptr);
     for (int i = 0; i < num_contexts_; ++i) slot_base_[i] = slot_[i] = &empty_slot_[0];
-    ok_ = slots_.ok() && match_.ok() && history_.ok() && apm_order1_.ok() && apm_order2_.ok() && apm_last2_.ok() &&
-          runs_.ok() && direct_.ok();
+    ok_ = TablesOk();
     NewByte();
   }
 
   bool ok() const { return ok_; }
   int level() const { return config_.level; }
+  // Whether every table that may fail to allocate did allocate.
+  bool TablesOk() const {
+    return slots_.ok() && match_.ok() && history_.ok() && apm_order1_.ok() && apm_order2_.ok() && apm_last2_.ok() &&
+           runs_.ok() && direct_.ok();
+  }
 
   // Whether the first layer has the rows for signals that the signal prior fills.
   bool HasSignalRows() const {
@@ -598,9 +607,7 @@ class ContextMixingModel final : public Predictor {
       copy->slot_base_[i] = Rebase(slot_base_[i], *copy);
       copy->slot_[i] = Rebase(slot_[i], *copy);
     }
-    copy->ok_ = ok_ && copy->slots_.ok() && copy->match_.ok() && copy->history_.ok() &&
-                copy->apm_order1_.ok() && copy->apm_order2_.ok() && copy->apm_last2_.ok() && copy->runs_.ok() &&
-                copy->direct_.ok();
+    copy->ok_ = ok_ && copy->TablesOk();
     if (!copy->ok_) return nullptr;
     return copy;
   }
@@ -676,13 +683,13 @@ class ContextMixingModel final : public Predictor {
     x[MatchModel::kInputs] = static_cast<int16_t>(Stretch(order0_.P(c0_)));
     x[MatchModel::kInputs + 1] = 256;
     int n = kSharedInputs;
+    const int node = NibbleNode();
     if (num_direct_ > 0) {
-      direct_.Predict(NibbleNode(), x + n);
+      direct_.Predict(node, x + n);
       n += num_direct_;
     }
     int known = 0;
     const int num_contexts = active_contexts_;
-    const int node = NibbleNode();
     const uint32_t* maps = state_maps_.data();
     uint8_t* const* bases = slot_base_.data();
     uint8_t** slots = slot_.data();
@@ -1843,9 +1850,11 @@ size_t ContextMixingMemory(int level) {
   if (c.order1_apm) bytes += 65536 * 33 * 2;
   if (c.order2_apm) bytes += (size_t{1} << kOrder2ApmBits) * 33 * 2;
   if (c.last2_apm) bytes += (size_t{1} << kOrder2ApmBits) * 33 * 2;
-  const size_t rows = c.many_selectors ? 2 * kAllSetRows + (c.byte_rows ? kByteSetRows - kSetRows[2] : 0) +
-                                             (c.deterministic_rows ? kDeterministicSetRows - kSetRows[3] : 0)
-                                       : 16 * 256;
+  size_t rows = 16 * 256;
+  if (c.many_selectors) {
+    rows = 0;
+    for (int s = 0; s < kWeightSets; ++s) rows += static_cast<size_t>(TextSetRows(c, s) + kSetRows[s]);
+  }
   bytes += cm::PaddedInputs16(inputs) * 2 * rows;
   if (c.many_selectors && c.text_rates) bytes += rows * 2;  // updates per row
   if (c.many_selectors) bytes += kLayer2Rows * 8 * 4;  // second layer

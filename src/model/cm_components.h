@@ -168,11 +168,10 @@ class DirectMaps {
     }
   }
   bool ok() const { return table_.ok(); }
-  int maps() const { return maps_; }
   // Chooses map j's line of hash `h` for the nibble about to start.
   void Select(int j, uint64_t h) { line_[j] = LineOf(j, h); }
   void Prefetch(int j, uint64_t h) const { PrefetchLine(table_.data() + LineOf(j, h)); }
-  // Into x[0..maps()), each map's stretched probability at node `node` (1..15) of
+  // Into x[j] for each map j, its stretched probability at node `node` (1..15) of
   // its selected line; remembered for Update.
   void Predict(int node, int16_t* x) {
     const uint32_t* t = table_.data();
