@@ -788,6 +788,7 @@ class ContextMixingModel final : public Predictor {
       // final probability of the other levels.
       p = signal_.RefineFinal(p, c0_, bit_pos_, config_.level == 1 ? 6 : 12);
     }
+    if (bit_pos_ == 7 && config_.level >= 2) PrefetchNextByte(p >= 32768 ? 1 : 0);
     return static_cast<uint32_t>(std::clamp(p, 1, 65535));
   }
 
@@ -995,7 +996,7 @@ class ContextMixingModel final : public Predictor {
       } else if (i == 5) {
         PrefetchNextNibble();
       } else if (i == 1) {
-        PrefetchNextByte();
+        PrefetchNextPlainOrders();
         match_.PrefetchNext(c0_ & 127);
       }
     }
@@ -1017,7 +1018,8 @@ class ContextMixingModel final : public Predictor {
     } else if (bit_pos_ == 3) {
       PrefetchNextNibble();
     } else if (bit_pos_ == 7) {
-      PrefetchNextByte();
+      if (config_.level < 2) PrefetchNextPlainOrders();
+      match_.PrefetchNext(c0_ & 127, true);
     }
   }
 
@@ -1044,36 +1046,38 @@ class ContextMixingModel final : public Predictor {
     return direct_hash_[j] + static_cast<uint64_t>(c0) * 0x9e3779b97f4a7c15ull;
   }
 
-  // At the last bit of a byte: the hashes of the text contexts (and the APM rows) for
-  // the next byte, for both values it may take, with their buckets fetched. NewByte
-  // takes the hashes of the byte that came. REQUIRES: bit_pos_ == 7.
-  void PrefetchNextByte() {
-    if (config_.level < 2) return PrefetchNextPlainOrders();
-    for (int b = 0; b < 2; ++b) {
-      const int byte = (c0_ * 2 + b) & 255;
-      NextByteHashes& next = next_[b];
-      NextContextHashes(byte, next.context.data());
-      for (int i = 0; i < num_text_contexts_; ++i) slots_.Prefetch(next.context[i]);
-      const uint64_t next_c8 = (c8_ << 8) | static_cast<uint64_t>(byte);
-      for (int j = 0; j < num_direct_; ++j) {
-        next.direct[j] = DirectHash(j, next_c8);
-        direct_.Prefetch(j, next.direct[j]);
-      }
-      if (config_.order1_apm) apm_order1_.Prefetch(1 | static_cast<size_t>(byte) << 8);
-      if (config_.order2_apm) {
-        next.order2_apm = Order2ApmHash(next_c8);
-        apm_order2_.Prefetch(1 ^ next.order2_apm);
-      }
-      if (config_.last2_apm) {
-        next.last2_apm = Last2ApmHash(next_c8);
-        apm_last2_.Prefetch(1 ^ next.last2_apm);
-      }
+  // At the last bit of a byte, once it is predicted: the hashes of the text contexts
+  // (and the direct maps' lines and the APM rows) for the next byte, for the value
+  // `likely_bit` of that bit would give it, with their buckets fetched. NewByte takes
+  // them if that bit comes, else computes its own (the last bit of a text byte is
+  // seldom mispredicted, and both bytes cost twice the hashes). REQUIRES: bit_pos_
+  // == 7, level >= 2.
+  void PrefetchNextByte(int likely_bit) {
+    const int byte = (c0_ * 2 + likely_bit) & 255;
+    NextByteHashes& next = next_;
+    NextContextHashes(byte, next.context.data());
+    for (int i = 0; i < num_text_contexts_; ++i) slots_.Prefetch(next.context[i]);
+    const uint64_t next_c8 = (c8_ << 8) | static_cast<uint64_t>(byte);
+    for (int j = 0; j < num_direct_; ++j) {
+      next.direct[j] = DirectHash(j, next_c8);
+      direct_.Prefetch(j, next.direct[j]);
+    }
+    if (config_.order1_apm) apm_order1_.Prefetch(1 | static_cast<size_t>(byte) << 8);
+    if (config_.order2_apm) {
+      next.order2_apm = Order2ApmHash(next_c8);
+      apm_order2_.Prefetch(1 ^ next.order2_apm);
+    }
+    if (config_.last2_apm) {
+      next.last2_apm = Last2ApmHash(next_c8);
+      apm_last2_.Prefetch(1 ^ next.last2_apm);
     }
     next_known_ = true;
+    next_bit_ = likely_bit;
   }
 
-  // Level 1's PrefetchNextByte: the buckets of the plain orders alone, whose hashes
-  // are cheaper to compute again in NewByte than to keep.
+  // Level 1's prefetch at the last bit: the buckets of the plain orders alone, for both
+  // values of that bit, whose hashes are cheaper to compute again in NewByte than to
+  // keep.
   __attribute__((noinline)) void PrefetchNextPlainOrders() {
     for (int i = 0; i < num_text_contexts_; ++i) {
       const Context c = config_.contexts[i];
@@ -1317,9 +1321,9 @@ class ContextMixingModel final : public Predictor {
     c0_ = 1;
     bit_pos_ = 0;
     const TextState now = CurrentTextState();
-    if (next_known_) {
-      // Computed at the byte's last bit (PrefetchNextByte), for either value of that bit.
-      const NextByteHashes& next = next_[c1_ & 1];
+    if (next_known_ && next_bit_ == static_cast<int>(c1_ & 1)) {
+      // Computed at the byte's last bit (PrefetchNextByte), for the bit that came.
+      const NextByteHashes& next = next_;
       for (int i = 0; i < active_contexts_; ++i) {
         const uint64_t h = i < num_text_contexts_ ? next.context[i] : 0;
         context_hash_[i] = h != 0 ? h : ContextHash(ContextValue(config_.contexts[i], now), i);
@@ -1329,6 +1333,7 @@ class ContextMixingModel final : public Predictor {
       for (int j = 0; j < num_direct_; ++j) direct_hash_[j] = next.direct[j];
       next_known_ = false;
     } else {
+      next_known_ = false;
       for (int j = 0; j < num_direct_; ++j) direct_hash_[j] = DirectHash(j, c8_);
       for (int i = 0; i < active_contexts_; ++i) {
         context_hash_[i] = ContextHash(ContextValue(config_.contexts[i], now), i);
@@ -1516,16 +1521,18 @@ class ContextMixingModel final : public Predictor {
   std::array<uint16_t, 65536> indirect2_{};
   uint32_t order2_apm_hash_ = 0;
   uint32_t last2_apm_hash_ = 0;
-  // The next byte's hashes for either value of the current byte's last bit (0 for a
-  // context NewByte computes itself), known from that bit on.
+  // The next byte's hashes for the likelier value of the current byte's last bit,
+  // next_bit_ (0 for a context NewByte computes itself), known once that bit is
+  // predicted.
   struct NextByteHashes {
     std::array<uint64_t, kMaxContexts> context{};
     std::array<uint64_t, kMaxDirect> direct{};
     uint32_t order2_apm = 0;
     uint32_t last2_apm = 0;
   };
-  std::array<NextByteHashes, 2> next_{};
+  NextByteHashes next_{};
   bool next_known_ = false;
+  int next_bit_ = 0;
   // Run entries, from level 6: per context, the byte that last followed it and how
   // many times in a row (check 16 bits, byte 8 bits, count 8 bits).
   cm::ZeroArray<uint32_t> runs_;

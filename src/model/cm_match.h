@@ -63,19 +63,12 @@ class MatchModel {
   // Learns a whole byte; call after the byte's last UpdateBit.
   void UpdateByte(uint8_t byte);
   // Fetches into the cache the index entries that UpdateByte will read for either
-  // value of the byte's last bit; `high_bits`: the byte's first 7 bits.
-  void PrefetchNext(int high_bits) const {
-    if (pos_ + 1 < static_cast<uint64_t>(min_length_)) return;
-    uint32_t h = 0;
-    for (uint64_t i = pos_ + 1 - static_cast<uint64_t>(min_length_); i < pos_; ++i) {
-      h = (h + history_[i & history_mask_] + 1) * kHashMultiplier;
-    }
-    for (uint32_t b = 0; b < 2; ++b) {
-      const uint32_t last = (h + static_cast<uint32_t>(high_bits * 2) + b + 1) * kHashMultiplier;
-      PrefetchLine(&index_[(last ^ (last >> 15)) & index_mask_]);
-    }
+  // value of the byte's last bit; `high_bits`: the byte's first 7 bits. With
+  // `long_index`, those of the second index too.
+  void PrefetchNext(int high_bits, bool long_index = false) const {
+    PrefetchNextIn(index_, min_length_, high_bits);
+    if (long_index && long_length_ > 0) PrefetchNextIn(long_index_, long_length_, high_bits);
   }
-
   // Quantized length of the current match, 0 when none or when the current byte
   // already differs from the predicted one: 0..15.
   int LengthBucket() const { return active_ ? length_bucket_ : 0; }
@@ -114,6 +107,18 @@ class MatchModel {
 
  private:
   static constexpr uint32_t kHashMultiplier = 0x2f0b3a49u;
+  // PrefetchNext for one index, hashed by the last `length` bytes.
+  void PrefetchNextIn(const ZeroArray<uint32_t>& index, int length, int high_bits) const {
+    if (pos_ + 1 < static_cast<uint64_t>(length)) return;
+    uint32_t h = 0;
+    for (uint64_t i = pos_ + 1 - static_cast<uint64_t>(length); i < pos_; ++i) {
+      h = (h + history_[i & history_mask_] + 1) * kHashMultiplier;
+    }
+    for (uint32_t b = 0; b < 2; ++b) {
+      const uint32_t last = (h + static_cast<uint32_t>(high_bits * 2) + b + 1) * kHashMultiplier;
+      PrefetchLine(&index[(last ^ (last >> 15)) & index_mask_]);
+    }
+  }
   // Hash of the min_length_ bytes that end before position `end`.
   uint32_t HashBefore(uint64_t end) const { return HashBefore(end, min_length_); }
   uint32_t HashBefore(uint64_t end, int length) const;
