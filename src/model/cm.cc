@@ -685,7 +685,11 @@ class ContextMixingModel final : public Predictor {
     int n = kSharedInputs;
     const int node = NibbleNode();
     if (num_direct_ > 0) {
-      direct_.Predict(node, x + n);
+      if (num_direct_ == 3) {
+        direct_.Predict<3>(node, x + n);  // levels 6-9
+      } else {
+        direct_.Predict(node, x + n);
+      }
       n += num_direct_;
     }
     int known = 0;
@@ -694,7 +698,13 @@ class ContextMixingModel final : public Predictor {
     uint8_t* const* bases = slot_base_.data();
     uint8_t** slots = slot_.data();
     if (inputs_per_context_ == 3) {
-      known = config_.run_inputs ? ContextInputs3<true>(x + n) : ContextInputs3<false>(x + n);
+      if (config_.run_inputs) {
+        // Levels 6-9 on text: 12 contexts, in unrolled loops.
+        known = num_contexts == kUnrolledContexts ? ContextInputs3<true, kUnrolledContexts>(x + n)
+                                                  : ContextInputs3<true>(x + n);
+      } else {
+        known = ContextInputs3<false>(x + n);
+      }
       n += 3 * num_contexts;
     } else {
       for (int i = 0; i < num_contexts; ++i, maps += 256) {
@@ -799,16 +809,18 @@ class ContextMixingModel final : public Predictor {
   // the byte so far agrees (zero otherwise); else (level 5) the probability itself.
   // Returns how many contexts have been seen before, and sets
   // deterministic_count_ to how many have seen only one bit value at this node.
-  template <bool kRuns>
+  // `kContexts` > 0: the same for exactly that many active contexts.
+  template <bool kRuns, int kContexts = 0>
   int ContextInputs3(int16_t* x) {
     const int16_t* deterministic = deterministic_.data();
     const uint32_t* maps = state_maps_.data();
     const int node = NibbleNode();
-    const int n = active_contexts_;
+    const int n = kContexts > 0 ? kContexts : active_contexts_;
     alignas(16) int16_t votes[kMaxContexts + 7];
     if constexpr (kRuns) RunVotes(n, votes);
     const uint16_t* seen = seen_.data();
     int counts = 0;  // known contexts, plus 256 per deterministic one
+#pragma GCC unroll 16
     for (int i = 0; i < n; ++i, maps += 256, x += 3) {
       uint8_t* slot = slot_base_[i] + node;
       slot_[i] = slot;
@@ -851,15 +863,10 @@ class ContextMixingModel final : public Predictor {
   void UpdateBit(int bit) override {
     // The APM rows of the next bit, while this one is learned.
     if (bit_pos_ < 7) PrefetchApms((c0_ << 1) | bit);
-    const auto& next = BitHistory().next;
-    uint32_t* maps = state_maps_.data();
-    uint8_t* const* slots = slot_.data();
-    const int num_contexts = active_contexts_;
-    for (int i = 0; i < num_contexts; ++i, maps += 256) {
-      uint8_t* slot = slots[i];
-      const uint8_t state = *slot;
-      StateMap::Adapt(maps[state], bit, 1023);
-      *slot = next[state][bit];
+    if (active_contexts_ == kUnrolledContexts) {
+      UpdateContexts<kUnrolledContexts>(bit);
+    } else {
+      UpdateContexts(bit);
     }
     if (signal_predicted_) {
       signal_.Update(bit);
@@ -869,7 +876,11 @@ class ContextMixingModel final : public Predictor {
     }
     match_.Update(bit);
     order0_.Update(bit);
-    if (num_direct_ > 0) direct_.Update(bit, kDirectLimit);
+    if (num_direct_ == 3) {
+      direct_.Update<3>(bit, kDirectLimit);
+    } else if (num_direct_ > 0) {
+      direct_.Update(bit, kDirectLimit);
+    }
     // At level 1 (one weight set), signals learn the mixer's weights half again as
     // fast: a chunk of an image or of audio has few bytes in which to find its
     // predictors' weights. Levels with more weight sets lost by it.
@@ -915,6 +926,24 @@ class ContextMixingModel final : public Predictor {
     AdvanceBit(bit);
   }
 
+  // Each active context's map and bit-history state learn `bit`. `kContexts` > 0:
+  // the same for exactly that many active contexts.
+  template <int kContexts = 0>
+  void UpdateContexts(int bit) {
+    const auto& next = BitHistory().next;
+    uint32_t* maps = state_maps_.data();
+    uint8_t* const* slots = slot_.data();
+    const int num_contexts = kContexts > 0 ? kContexts : active_contexts_;
+    // Two contexts may share a slot: each reads the state the one before left.
+#pragma GCC unroll 16
+    for (int i = 0; i < num_contexts; ++i, maps += 256) {
+      uint8_t* slot = slots[i];
+      const uint8_t state = *slot;
+      StateMap::Adapt(maps[state], bit, 1023);
+      *slot = next[state][bit];
+    }
+  }
+
   int Code(ArithmeticCoder& coder, int byte) override {
     const bool encode = coder.mode() == ArithmeticCoder::Mode::kEncode;
     if (FastPathApplies()) return encode ? CodeFast<true>(coder, byte) : CodeFast<false>(coder, byte);
@@ -930,6 +959,9 @@ class ContextMixingModel final : public Predictor {
 
  private:
   static constexpr int kFastContexts = 3;
+  // The active contexts at levels 6-9 on text, for which the per-context loops are
+  // unrolled.
+  static constexpr int kUnrolledContexts = 12;
 
   // Whether the rates for text apply to this bit: at the levels that have them, while
   // the input looks like text (the signal contexts rest).

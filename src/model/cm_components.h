@@ -171,18 +171,24 @@ class DirectMaps {
   // Chooses map j's line of hash `h` for the nibble about to start.
   void Select(int j, uint64_t h) { line_[j] = LineOf(j, h); }
   void Prefetch(int j, uint64_t h) const { PrefetchLine(table_.data() + LineOf(j, h)); }
+  int maps() const { return maps_; }
   // Into x[j] for each map j, its stretched probability at node `node` (1..15) of
-  // its selected line; remembered for Update.
+  // its selected line; remembered for Update. `kMaps` > 0: the same for a table of
+  // exactly that many maps (REQUIRES: kMaps == maps()), with its loops unrolled.
+  template <int kMaps = 0>
   void Predict(int node, int16_t* x) {
+    const int maps = kMaps > 0 ? kMaps : maps_;
     const uint32_t* t = table_.data();
-    for (int j = 0; j < maps_; ++j) {
+    for (int j = 0; j < maps; ++j) {
       entry_[j] = line_[j] + static_cast<size_t>(node);
       x[j] = static_cast<int16_t>(Stretch(static_cast<int>((t[entry_[j]] ^ kHalf) >> 20)));
     }
   }
+  template <int kMaps = 0>
   void Update(int bit, int limit) {
+    const int maps = kMaps > 0 ? kMaps : maps_;
     uint32_t* t = table_.data();
-    for (int j = 0; j < maps_; ++j) {
+    for (int j = 0; j < maps; ++j) {
       uint32_t e = t[entry_[j]] ^ kHalf;
       StateMap::Adapt(e, bit, limit);
       t[entry_[j]] = e ^ kHalf;
@@ -644,7 +650,9 @@ class Apm {
     weight_ = pos & 127;
     node_ = pos >> 7;
     index_ = cx * 33 + static_cast<size_t>(node_);
-    return (Get(0) * (128 - weight_) + Get(1) * weight_) >> 7;
+    point_[0] = Get(0);
+    point_[1] = Get(1);
+    return (point_[0] * (128 - weight_) + point_[1] * weight_) >> 7;
   }
   void Prefetch(size_t cx) {
     PrefetchLine(&table_[cx * 33]);
@@ -653,7 +661,7 @@ class Apm {
   [[gnu::always_inline]] void Update(int bit) { Update(bit, rate_); }
   // Update at another rate: the two nearest points move toward the bit by 2^-rate
   // of their distance, shared by their interpolation weights (the table's own rate
-  // is the one it was made with).
+  // is the one it was made with). REQUIRES: P was called since the last Update.
   [[gnu::always_inline]] void Update(int bit, int rate) {
     const int target = bit ? 65535 : 0;
     Move(0, target, 128 - weight_, rate);
@@ -663,7 +671,7 @@ class Apm {
  private:
   int Get(int k) const { return static_cast<uint16_t>(table_[index_ + k] + start_[node_ + k]); }
   void Move(int k, int target, int share, int rate) {
-    const int v = Get(k);
+    const int v = point_[k];
     const int next = v + (((target - v) * share) >> (rate + 7));
     table_[index_ + k] = static_cast<uint16_t>(next - start_[node_ + k]);
   }
@@ -673,6 +681,7 @@ class Apm {
   size_t index_ = 0;
   int node_ = 0;
   int weight_ = 0;
+  int point_[2] = {};  // the two points P read (16-bit probabilities)
 };
 
 }  // namespace lmzip::cm
