@@ -187,6 +187,38 @@ TEST(ContextMixingTest, DirectMapsLearnEachContextApart) {
   EXPECT_GT(x[0], 1000);
 }
 
+TEST(ContextMixingTest, DirectMapsOfThreeMapsPredictAsTheGeneralLoop) {
+  // Levels 6-9 use the loops unrolled for three maps: the same predictions and
+  // the same learning as the loops over any number of maps.
+  const int line_bits[] = {4, 6, 5};
+  cm::DirectMaps general(line_bits), unrolled(line_bits);
+  ASSERT_TRUE(general.ok() && unrolled.ok());
+  ASSERT_EQ(unrolled.maps(), 3);
+  std::mt19937 rng(15);
+  for (int step = 0; step < 5000; ++step) {
+    if (step % 4 == 0) {
+      for (int j = 0; j < 3; ++j) {
+        const uint64_t h = rng() % 97;
+        general.Select(j, h);
+        unrolled.Select(j, h);
+      }
+    }
+    const int node = 1 + static_cast<int>(rng() % 15);
+    int16_t x_general[3], x_unrolled[3];
+    general.Predict(node, x_general);
+    unrolled.Predict<3>(node, x_unrolled);
+    ASSERT_EQ(std::vector<int16_t>(x_general, x_general + 3), std::vector<int16_t>(x_unrolled, x_unrolled + 3));
+    // Mostly ones, so that the probabilities move away from 1/2.
+    const int bit = rng() % 4 != 0;
+    general.Update(bit, 1023);
+    unrolled.Update<3>(bit, 1023);
+  }
+  int16_t x[3];
+  unrolled.Select(0, 3);
+  unrolled.Predict<3>(1, x);
+  EXPECT_GT(x[0], 0);
+}
+
 TEST(ContextMixingTest, MatchModelRecoversAfterAFailedLongMatch) {
   // A phrase, other text, then the phrase again with one byte changed: after the
   // change, the recovering model predicts the rest of the phrase; the other has no
@@ -212,6 +244,8 @@ TEST(ContextMixingTest, MatchModelRecoversAfterAFailedLongMatch) {
 TEST(ContextMixingTest, ManyRowMixerKernelsAgreeWithTheScalarReference) {
   if (!cm::HaveAvx2()) GTEST_SKIP() << "no AVX2 on this CPU";
   std::mt19937 rng(9);
+  // Every pairing of 16-64 inputs and 1-5 sets, 48 and 5 (levels 6-9 on text, an
+  // unrolled kernel) among them.
   for (int round = 0; round < 100; ++round) {
     const int n = 16 * (1 + round % 4);
     const int sets = 1 + round % 5;

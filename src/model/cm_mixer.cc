@@ -81,9 +81,11 @@ void TrainWeightsMany16Scalar(const int16_t* x, int16_t* const* w, int sets, int
 namespace {
 
 // kSets rows at once: each group of 16 inputs is loaded once for all of them.
-template <int kSets>
+// kN > 0: n == kN, with the loop unrolled.
+template <int kSets, int kN = 0>
 __attribute__((target("avx2"), always_inline)) inline void DotRowsAvx2(const int16_t* x, int16_t* const* w, int n,
                                                                        int32_t* out) {
+  if constexpr (kN > 0) n = kN;
   __m256i sum[kSets];
   for (int s = 0; s < kSets; ++s) sum[s] = _mm256_setzero_si256();
   for (int i = 0; i < n; i += 16) {
@@ -109,9 +111,10 @@ __attribute__((target("avx2"), always_inline)) inline void DotRowsAvx2(const int
   }
 }
 
-template <int kSets>
+template <int kSets, int kN = 0>
 __attribute__((target("avx2"), always_inline)) inline void TrainRowsAvx2(const int16_t* x, int16_t* const* w, int n,
                                                                          const int* err) {
+  if constexpr (kN > 0) n = kN;
   __m256i e[kSets];
   int16_t* rows[kSets];  // local, so that the stores below need not reload them
   for (int s = 0; s < kSets; ++s) {
@@ -131,13 +134,14 @@ __attribute__((target("avx2"), always_inline)) inline void TrainRowsAvx2(const i
 
 __attribute__((target("avx2")))
 void DotProducts16Avx2(const int16_t* x, int16_t* const* w, int sets, int n, int32_t* out) {
-  if (sets == 5) return DotRowsAvx2<5>(x, w, n, out);
+  // 48: the inputs of levels 6-9 on text.
+  if (sets == 5) return n == 48 ? DotRowsAvx2<5, 48>(x, w, n, out) : DotRowsAvx2<5>(x, w, n, out);
   for (int s = 0; s < sets; ++s) out[s] = DotProduct16Avx2(x, w[s], n);
 }
 
 __attribute__((target("avx2")))
 void TrainWeightsMany16Avx2(const int16_t* x, int16_t* const* w, int sets, int n, const int* err) {
-  if (sets == 5) return TrainRowsAvx2<5>(x, w, n, err);
+  if (sets == 5) return n == 48 ? TrainRowsAvx2<5, 48>(x, w, n, err) : TrainRowsAvx2<5>(x, w, n, err);
   for (int s = 0; s < sets; ++s) TrainWeights16Avx2(x, w[s], n, err[s]);
 }
 
