@@ -589,8 +589,9 @@ std::vector<uint32_t> Feed(Predictor& model, const std::vector<uint8_t>& bytes) 
 }
 
 // Inputs of 64 KiB and more use the parts for long inputs (levels 6-9: run votes,
-// rows by previous byte and bits, direct maps, match recovery); they round-trip,
-// also from a clone taken mid-byte.
+// rows by previous byte and bits, direct maps, match recovery, larger APMs, and for
+// text the order-1 APM's rows by match state); they round-trip, also from a clone
+// taken mid-byte, and a primed state (sized for a long input) keeps them.
 TEST(ContextMixingTest, LongInputsRoundTripWithTheLongInputParts) {
   const std::vector<uint8_t> moby = MobyExcerpt();
   std::vector<uint8_t> text;
@@ -618,6 +619,22 @@ TEST(ContextMixingTest, LongInputsRoundTripWithTheLongInputParts) {
     std::unique_ptr<Predictor> clone = (*model)->Clone();
     ASSERT_NE(clone, nullptr);
     EXPECT_EQ(Feed(*clone, tail), Feed(**model, tail)) << "level " << level;
+
+    auto weights = PrimeContextMixingModel(level, head);
+    ASSERT_TRUE(weights.ok()) << weights.status().ToString();
+    const std::string path = ::testing::TempDir() + "/cm_long_primed_test.lmzw";
+    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(weights->data()),
+                                                static_cast<std::streamsize>(weights->size()));
+    ModelSpec primed;
+    primed.level = level;
+    primed.weights_path = path;
+    std::vector<uint8_t> code2;
+    ASSERT_TRUE(EncodeWithModel(primed, tail, &code2).ok());
+    std::vector<uint8_t> out(tail.size());
+    ASSERT_TRUE(DecodeWithModel(primed, code2, tail.size(), out.data()).ok());
+    EXPECT_EQ(out, tail) << "level " << level;
+    EXPECT_LT(code2.size() * 100, Encode(level, tail).size() * 60) << "level " << level;  // warm beats cold
+    std::filesystem::remove(path);
   }
 }
 

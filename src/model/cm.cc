@@ -37,6 +37,9 @@ using cm::SlotTable;
 using cm::StateMap;
 using cm::Stretch;
 
+// Log2 rows of the order-2 and last-two-bytes APMs at most (LevelConfig::apm_bits).
+constexpr int kMaxApmBits = 20;
+
 // The contexts a level may use. Each is a hash of some view of the past bytes.
 enum class Context : uint8_t {
   kOrder1,
@@ -106,6 +109,13 @@ struct LevelConfig {
   // The match model's recovery (MatchModel): after a match of at least this many
   // bytes fails, it follows on past the failed byte (0: never).
   int match_recover_length = 0;
+  // Log2 rows of the order-2 APM and of the one by the last two bytes.
+  int apm_bits = 16;
+  // With last2_apm, while the input looks like text: the order-1 APM's rows are
+  // chosen by the match model's state too (MatchState), the final average weighs the
+  // mixer and the order-1, order-2 and last-two-bytes APMs 1:2:3:2 (else 1:2:2:1),
+  // and the order-2 APM learns at 2^-5 (else 2^-6).
+  bool text_apms = false;
 };
 
 // Contexts of sampled signals (images, audio): consulted only while the recent
@@ -203,6 +213,10 @@ LevelConfig ConfigFor(int level) {
     std::erase(c.contexts, C::kOrder3);
     c.deterministic_rows = true;
     c.match_recover_length = 8;
+    // Version 16: larger APMs (2^18 rows at levels 6 and 7, 2^19 at 8, 2^20 at 9),
+    // weighed and learning as text prefers.
+    c.apm_bits = std::clamp(c.table_bits - 9, 16, kMaxApmBits);
+    c.text_apms = true;
   }
   return c;
 }
@@ -241,7 +255,11 @@ LevelConfig SizedConfig(LevelConfig c, uint64_t input_size) {
     }
     c.deterministic_rows = false;
     c.match_recover_length = 0;
+    c.apm_bits = 16;
+    c.text_apms = false;
   }
+  // No more APM rows than the input has bytes, and at least 2^16.
+  c.apm_bits = std::max(16, std::min(c.apm_bits, c.history_bits));
   return c;
 }
 
@@ -319,7 +337,6 @@ void AdvanceWords(int byte, uint64_t* w0, uint64_t* w1, uint64_t* w2) {
   }
 }
 
-constexpr int kOrder2ApmBits = 16;
 constexpr std::array<int, 6> kStrideCandidates = {32, 64, 128, 256, 512, 1024};
 
 int Log2Bucket(int v) { return v == 0 ? 0 : 32 - __builtin_clz(static_cast<unsigned>(v)); }
@@ -343,6 +360,10 @@ constexpr int kRowHalfLife = 512;
 constexpr int kRowBoostExtra = 192;
 constexpr int kTextApmOrder1Rate = 6;
 constexpr int kTextApmLast2Rate = 5;
+// With LevelConfig::text_apms: the order-2 APM's rate, and the match states that
+// choose the order-1 APM's rows (MatchState).
+constexpr int kTextApmOrder2Rate = 5;
+constexpr int kMatchStates = 7;
 // Second-layer rows: current bits x class of byte 1, then, for signals, bit position
 // x where the better blend lies against the bits of the byte so far.
 constexpr int kLayer2Rows = 256 * 8 + 8 * cm::SignalModel::kRelations;
@@ -400,9 +421,9 @@ class ContextMixingModel final : public Predictor {
         apm_order0_(256, 7),
         apm_signal_(cm::SignalModel::kApmContexts, 6),
         apm_distance_(cm::SignalModel::kDistanceContexts, 6),
-        apm_order1_(config_.order1_apm ? 65536 : 1, 7),
-        apm_order2_(config_.order2_apm ? size_t{1} << kOrder2ApmBits : 1, 6),
-        apm_last2_(config_.last2_apm ? size_t{1} << kOrder2ApmBits : 1, 6),
+        apm_order1_(config_.order1_apm ? (config_.text_apms ? 65536 * kMatchStates : 65536) : 1, 7),
+        apm_order2_(config_.order2_apm ? size_t{1} << config_.apm_bits : 1, 6),
+        apm_last2_(config_.last2_apm ? size_t{1} << config_.apm_bits : 1, 6),
         runs_(config_.run_inputs ? size_t{1} << (config_.table_bits - kRunTableShift) : 1) {
     // Signal contexts go last, so that while they rest the active inputs are a prefix.
     std::stable_partition(config_.contexts.begin(), config_.contexts.end(),
@@ -775,16 +796,17 @@ class ContextMixingModel final : public Predictor {
     int p;
     if (config_.order2_apm) {
       // The order-1 and order-2 maps leave an order-0 one nothing to add.
-      const int p_a1 = apm_order1_.P(st, c0_ | c1_ << 8);
+      const int p_a1 = apm_order1_.P(st, Order1ApmContext(c0_, bit_pos_));
       const int p_a2 = apm_order2_.P(st, Order2ApmContext(c0_));
       if (config_.last2_apm) {
         const int p_last2 = apm_last2_.P(st, Last2ApmContext(c0_));
-        p = (p_mix + 2 * p_a1 + 2 * p_a2 + p_last2) / 6;
+        p = config_.text_apms && TextRates() ? (p_mix + 2 * p_a1 + 3 * p_a2 + 2 * p_last2) >> 3
+                                             : (p_mix + 2 * p_a1 + 2 * p_a2 + p_last2) / 6;
       } else {
         p = (2 * p_mix + 3 * p_a1 + 3 * p_a2) >> 3;
       }
     } else if (config_.order1_apm) {
-      p = (2 * p_mix + apm_order0_.P(st, c0_) + apm_order1_.P(st, c0_ | c1_ << 8)) >> 2;
+      p = (2 * p_mix + apm_order0_.P(st, c0_) + apm_order1_.P(st, Order1ApmContext(c0_, bit_pos_))) >> 2;
     } else {
       p = p_mix;  // level 1: the mixer alone
     }
@@ -921,7 +943,9 @@ class ContextMixingModel final : public Predictor {
       if (!config_.order2_apm) apm_order0_.Update(bit);
       apm_order1_.Update(bit, text_rates ? kTextApmOrder1Rate : apm_order1_.rate());
     }
-    if (config_.order2_apm) apm_order2_.Update(bit);
+    if (config_.order2_apm) {
+      apm_order2_.Update(bit, config_.text_apms && text_rates ? kTextApmOrder2Rate : apm_order2_.rate());
+    }
     if (config_.last2_apm) apm_last2_.Update(bit, text_rates ? kTextApmLast2Rate : apm_last2_.rate());
     AdvanceBit(bit);
   }
@@ -1126,25 +1150,44 @@ class ContextMixingModel final : public Predictor {
     // The row by the previous byte and the bits so far is one of 65,536 (12 MB): a
     // cache miss per bit unless it is fetched while the last bit is learned.
     if (config_.byte_rows) layer1_[2].PrefetchRow(c1_ * 256 + c0, text_end_);
-    if (config_.order1_apm) apm_order1_.Prefetch(static_cast<size_t>(c0) | c1_ << 8);
+    if (config_.order1_apm) apm_order1_.Prefetch(Order1ApmContext(c0, bit_pos_ + 1));
     if (config_.order2_apm) apm_order2_.Prefetch(Order2ApmContext(c0));
     if (config_.last2_apm) apm_last2_.Prefetch(Last2ApmContext(c0));
   }
+  // The match model's state at bit `bit_pos` of the current byte, whose bits so far
+  // are `c0`: 0 while it predicts nothing (no match, or the byte already differs),
+  // else 1 + the bit it expects + 2 per length reached of 8 and 32 bytes
+  // (below kMatchStates).
+  int MatchState(int c0, int bit_pos) const {
+    const uint32_t length = match_.length();
+    if (length == 0 || bit_pos > 7) return 0;
+    const int predicted = match_.PredictedByte();
+    if (((predicted | 256) >> (8 - bit_pos)) != c0) return 0;
+    const int expected = (predicted >> (7 - bit_pos)) & 1;
+    return 1 + expected + 2 * static_cast<int>(length >= 8) + 2 * static_cast<int>(length >= 32);
+  }
+  // The order-1 APM's row for bit `bit_pos` with the bits `c0`: the previous byte and
+  // c0, and with LevelConfig::text_apms while the input looks like text, MatchState.
+  size_t Order1ApmContext(int c0, int bit_pos) const {
+    const size_t row = static_cast<size_t>(c0) | c1_ << 8;
+    if (!config_.text_apms || !TextRates()) return row;
+    return row | static_cast<size_t>(MatchState(c0, bit_pos)) << 16;
+  }
   // Rows of the order-2 APM for the byte after the last three of `c8`, less the bits of that byte.
-  static uint32_t Order2ApmHash(uint64_t c8) {
-    return static_cast<uint32_t>(Finalize(c8 & 0xffffff)) & ((1u << kOrder2ApmBits) - 256);
+  uint32_t Order2ApmHash(uint64_t c8) const {
+    return static_cast<uint32_t>(Finalize(c8 & 0xffffff)) & ((1u << config_.apm_bits) - 256);
   }
   // The order-2 APM's row for the current byte's bits so far, `c0`.
   size_t Order2ApmContext(int c0) const {
-    return (static_cast<uint32_t>(c0) ^ order2_apm_hash_) & ((1u << kOrder2ApmBits) - 1);
+    return (static_cast<uint32_t>(c0) ^ order2_apm_hash_) & ((1u << config_.apm_bits) - 1);
   }
   // Rows of the APM by the last two bytes (as many as the order-2 one's, whose rows
   // hash the last three) for the byte after those of `c8`, less the bits of that byte.
-  static uint32_t Last2ApmHash(uint64_t c8) {
-    return static_cast<uint32_t>(Finalize((c8 & 0xffff) + 0x5bd1e995ull)) & ((1u << kOrder2ApmBits) - 256);
+  uint32_t Last2ApmHash(uint64_t c8) const {
+    return static_cast<uint32_t>(Finalize((c8 & 0xffff) + 0x5bd1e995ull)) & ((1u << config_.apm_bits) - 256);
   }
   size_t Last2ApmContext(int c0) const {
-    return (static_cast<uint32_t>(c0) ^ last2_apm_hash_) & ((1u << kOrder2ApmBits) - 1);
+    return (static_cast<uint32_t>(c0) ^ last2_apm_hash_) & ((1u << config_.apm_bits) - 1);
   }
 
   // Into `hashes`, the hash of each text context as NewByte computes it once `byte`
@@ -1886,9 +1929,9 @@ size_t ContextMixingMemory(int level) {
   bytes += size_t{1} << c.history_bits;              // context history
   bytes += 256 * 33 * 2;                             // order-0 APM
   bytes += (cm::SignalModel::kApmContexts + cm::SignalModel::kDistanceContexts) * 33 * 2;  // signal APMs
-  if (c.order1_apm) bytes += 65536 * 33 * 2;
-  if (c.order2_apm) bytes += (size_t{1} << kOrder2ApmBits) * 33 * 2;
-  if (c.last2_apm) bytes += (size_t{1} << kOrder2ApmBits) * 33 * 2;
+  if (c.order1_apm) bytes += size_t{65536} * (c.text_apms ? kMatchStates : 1) * 33 * 2;
+  if (c.order2_apm) bytes += (size_t{1} << c.apm_bits) * 33 * 2;
+  if (c.last2_apm) bytes += (size_t{1} << c.apm_bits) * 33 * 2;
   size_t rows = 16 * 256;
   if (c.many_selectors) {
     rows = 0;
