@@ -446,6 +446,52 @@ TEST(ContextMixingTest, SeriesLeastSquaresEqualsTheFullCovarianceUpdate) {
   EXPECT_GT(compared, 500);
 }
 
+// A window's least squares finds an exact linear rule of the neighbours (here
+// value = above + left - above-left on a random first row and column) from the
+// pixels around each one, leaves out skipped positions and what lies beyond the
+// row's ends, and refuses to fit from fewer than two pixels.
+TEST(ContextMixingTest, PixelWindowFitsTheNeighboursOfNearbyPixels) {
+  constexpr int kStride = 32, kRows = 12;
+  std::mt19937 rng(5);
+  std::vector<int> image(kStride * kRows);
+  for (int r = 0; r < kRows; ++r) {
+    for (int c = 0; c < kStride; ++c) {
+      const int i = r * kStride + c;
+      image[i] = r == 0 || c == 0 ? 100 + static_cast<int>(rng() % 40)
+                                  : image[i - kStride] + image[i - 1] - image[i - kStride - 1];
+    }
+  }
+  const auto at = [&](int r, int c) { return image[std::clamp(r, 0, kRows - 1) * kStride + std::clamp(c, 0, kStride - 1)]; };
+  cm::PixelWindow<4> window;
+  std::array<double, 4> w{};
+  EXPECT_FALSE(window.Fit(0, 0, kStride, 2, 3, 0.01, w));
+  int exact = 0;
+  for (int r = 0; r < kRows; ++r) {
+    for (int c = 0; c < kStride; ++c) {
+      const uint64_t pos = static_cast<uint64_t>(r * kStride + c);
+      const int left = at(r, c - 1);
+      // N, NW, NE, WW relative to the left pixel; the target too.
+      const std::array<int16_t, 4> x = {static_cast<int16_t>(at(r - 1, c) - left),
+                                        static_cast<int16_t>(at(r - 1, c - 1) - left),
+                                        static_cast<int16_t>(at(r - 1, c + 1) - left),
+                                        static_cast<int16_t>(at(r, c - 2) - left)};
+      window.Record(pos, x);
+      if (r >= 4 && c >= 2 && window.Fit(pos, c, kStride, 2, 3, 0.01, w)) {
+        const double p = w[0] * x[0] + w[1] * x[1] + w[2] * x[2] + w[3] * x[3];
+        EXPECT_NEAR(p, image[pos] - left, 0.05) << "row " << r << " column " << c;
+        ++exact;
+      }
+      // Row 1 learns wrong targets (outside the windows from row 4 on), row 2 none.
+      if (r == 2) {
+        window.Skip(pos);
+      } else {
+        window.Learn(pos, r == 1 ? 1000 : image[pos] - left);
+      }
+    }
+  }
+  EXPECT_EQ(exact, (kRows - 4) * (kStride - 2));
+}
+
 // Grayscale 32x64 patches (rows of 64 pixels) and 8-bit unsigned speech: the 2-D
 // and linear-prediction contexts must beat an order-0 model clearly.
 TEST(ContextMixingTest, CodesImagesAndAudioBetterThanOrder0) {

@@ -275,6 +275,7 @@ void SignalModel::EndByte(uint8_t byte, int stride, bool predict_next) {
   } else {
     for (auto& e : errors_) e[at] = 0;
     residual_[at] = 0;
+    image_window_.Skip(pos_);
   }
   history_[at] = byte;
   ++pos_;
@@ -393,6 +394,7 @@ void SignalModel::FinalUpdate(int bit) {
 void SignalModel::Learn(uint8_t byte, size_t at) {
   LearnShape(byte);
   residual_[at] = static_cast<int8_t>(std::clamp(static_cast<int>(byte) - predicted_[kImageWideOls], -127, 127));
+  image_window_.Learn(pos_, static_cast<int>(byte) - image_base_);
   for (int k = 0; k < kPredictors; ++k) {
     const int error = std::abs(static_cast<int>(byte) - predicted_[k]);
     errors_[k][at] = static_cast<uint8_t>(error);
@@ -465,10 +467,9 @@ void SignalModel::PredictImage() {
     const int dw = std::abs(g - w), dn = std::abs(g - n), dnw = std::abs(g - nw);
     q[3] = 4 * (dw <= dn && dw <= dnw ? w : (dn <= dnw ? n : nw));
   }
-  q[4] = 2 * (w + ne);
+  // q[4] and q[7]: the window predictors (below).
   q[5] = 2 * (w + n);
   q[6] = 4 * Clamp255(n + ne - nne);
-  q[7] = 4 * Clamp255(w + ne - n);
   q[8] = 4 * Clamp255(2 * n - nn);
   const std::array<int32_t, 8> lms_in = {n - w, nw - w, ne - w, ww - w, nn - w, nne - w, nww - w, nee - w};
   image_lms_prediction_ = image_lms_.Predict(lms_in.data());
@@ -501,6 +502,17 @@ void SignalModel::PredictImage() {
     q[12] = std::clamp(QuarterOf(image_wide_ols_.Predict(xw.data())) + 4 * (w - 128), 0, 1020);
     const std::array<double, kImageLocalOrder> xl = {x[0], x[1], x[2], x[3], x[4], x[7]};
     q[13] = std::clamp(QuarterOf(image_local_ols_.Predict(xl.data())) + 4 * (w - 128), 0, 1020);
+    std::array<int16_t, kImageLocalOrder> xi;
+    for (int i = 0; i < kImageLocalOrder; ++i) xi[i] = static_cast<int16_t>(xl[i]);
+    image_window_.Record(pos_, xi);
+    const bool fit = pos_ < 64 || blend_error_[0] <= blend_error_[1];
+    for (size_t i = 0; i < kWindows.size(); ++i) {
+      const WindowShape& shape = kWindows[i];
+      // A window that cannot be solved keeps the weights of the last that could.
+      if (fit) image_window_.Fit(pos_, column, s, shape.rows, shape.columns, shape.ridge, window_weights_[i]);
+      std::array<double, kImageLocalOrder> unused;
+      q[kWindowSlots[i]] = std::clamp(QuarterOf(LinearPrediction(window_weights_[i], xl.data(), unused)) + 4 * (w - 128), 0, 1020);
+    }
   }
   {
     // The stack, from the other predictors' values (pixel units, relative to the left
@@ -614,6 +626,9 @@ void SignalModel::Sanitize() {
   }
   for (auto& row : shape_expected_) {
     for (uint32_t& n : row) n = std::min<uint32_t>(n, 65536u * kShapeLimit);
+  }
+  for (auto& weights : window_weights_) {
+    for (double& v : weights) v = v > -1e6 && v < 1e6 ? v : 0.0;  // also NaN
   }
   refined_error_ = std::clamp(refined_error_, 0, 65536);
   plain_error_ = std::clamp(plain_error_, 0, 65536);

@@ -320,6 +320,82 @@ class CascadeStage {
   int rounded_ = 128;
 };
 
+// The pixels of an image seen so far, each with kOrder inputs and a target (integers
+// in [-255, 255], e.g. neighbours and value relative to the pixel to the left), for
+// least squares over a window of causal pixels near the next one, solved afresh for
+// each pixel: where a forgetting least-squares predictor weighs pixels by their
+// distance in the scan, a window weighs them by their distance in the image (the
+// rows above near the column as much as the row's last pixels). The sums are exact
+// integers, the solve is SolveRidge's: the same on every x86-64 CPU.
+template <int kOrder>
+class PixelWindow {
+ public:
+  // Pixels remembered: a window reaches at most kLength - 1 pixels back.
+  static constexpr int kLength = 4096;
+  PixelWindow() {
+    for (auto& e : samples_) e[kOrder] = kNoTarget;
+  }
+  // Records the inputs of the pixel at position `pos` (its target not known yet).
+  void Record(uint64_t pos, const std::array<int16_t, kOrder>& x) {
+    auto& e = samples_[pos & (kLength - 1)];
+    std::copy(x.begin(), x.end(), e.begin());
+    e[kOrder] = kNoTarget;
+  }
+  // The target of the pixel at `pos` (recorded last), in [-255, 255].
+  void Learn(uint64_t pos, int y) { samples_[pos & (kLength - 1)][kOrder] = static_cast<int16_t>(std::clamp(y, -255, 255)); }
+  // Leaves the position out of every window (not a pixel: no sample).
+  void Skip(uint64_t pos) { samples_[pos & (kLength - 1)][kOrder] = kNoTarget; }
+
+  // Least-squares weights for the pixel at `pos` (`column` of rows of `stride`
+  // pixels) from the learned pixels of the `rows` rows above within `columns` columns
+  // either side and the `columns` pixels to its left (positions 0..pos - 1 only), with
+  // ridge `ridge` per sample. Returns false, leaving `w` as it was, with fewer than two
+  // samples or no solution. REQUIRES: rows * stride + columns < kLength.
+  bool Fit(uint64_t pos, int column, int stride, int rows, int columns, double ridge,
+           std::array<double, kOrder>& w) const {
+    std::array<int64_t, kOrder * (kOrder + 1) / 2> a{};
+    std::array<int64_t, kOrder> b{};
+    int count = 0;
+    for (int dr = 0; dr <= rows; ++dr) {
+      for (int dc = -columns; dc <= (dr == 0 ? -1 : columns); ++dc) {
+        if (column + dc < 0 || column + dc >= stride) continue;
+        const auto back = static_cast<uint64_t>(static_cast<int64_t>(dr) * stride - dc);
+        if (back > pos) continue;
+        const auto& e = samples_[(pos - back) & (kLength - 1)];
+        const int y = e[kOrder];
+        if (y == kNoTarget) continue;
+        ++count;
+        int t = 0;
+        for (int i = 0; i < kOrder; ++i) {
+          const int xi = e[i];
+          for (int j = 0; j <= i; ++j) a[t++] += xi * e[j];
+          b[i] += xi * y;
+        }
+      }
+    }
+    if (count < 2) return false;
+    std::array<double, kOrder> bd;
+    for (int i = 0; i < kOrder; ++i) bd[i] = static_cast<double>(b[i]);
+    return SolveRidge<kOrder>([&a](int i, int j) { return static_cast<double>(a[i * (i + 1) / 2 + j]); },
+                              bd.data(), ridge * count, w);
+  }
+
+  template <typename Archive>
+  void Serialize(Archive& ar) {
+    ar.Bytes(samples_.data(), sizeof samples_);
+    if (Archive::kLoading) {
+      for (auto& e : samples_) {
+        for (int16_t& v : e) v = v == kNoTarget ? v : std::clamp<int16_t>(v, -255, 255);
+      }
+    }
+  }
+
+ private:
+  static constexpr int16_t kNoTarget = INT16_MIN;
+  // Each pixel's inputs, then its target (kNoTarget: none).
+  std::array<std::array<int16_t, kOrder + 1>, kLength> samples_;
+};
+
 class SignalModel {
  public:
   static constexpr int kImagePredictors = 15;
@@ -408,6 +484,8 @@ class SignalModel {
     image_ols_.Serialize(ar);
     image_wide_ols_.Serialize(ar);
     image_local_ols_.Serialize(ar);
+    image_window_.Serialize(ar);
+    ar.Bytes(window_weights_.data(), sizeof window_weights_);
     image_stack_.Serialize(ar);
     ar.Bytes(residual_.data(), sizeof residual_);
     audio_ols_slow_.Serialize(ar);
@@ -501,6 +579,22 @@ class SignalModel {
   // units, with a short memory (about 5 pixels) that follows local edges.
   static constexpr int kImageLocalOrder = 6;
   OlsPredictor<kImageLocalOrder> image_local_ols_{0.8, 0.005, 2};
+  // Two least-squares predictors over windows of pixels near the next one
+  // (PixelWindow), with the short-memory predictor's inputs (the same units), solved
+  // for every pixel while the image least squares learn: a near window (the 2 rows
+  // above within 3 columns either side, and the 3 pixels to the left; ridge 0.5 per
+  // pixel) and a wider one (3 rows, 4 columns; ridge 2).
+  struct WindowShape {
+    int rows, columns;
+    double ridge;
+  };
+  static constexpr std::array<WindowShape, 2> kWindows = {WindowShape{2, 3, 0.5}, WindowShape{3, 4, 2.0}};
+  // Their slots among the image predictors: in place of the horizontal extrapolation
+  // W + NE - N, and of (W + NE) / 2.
+  static constexpr std::array<int, 2> kWindowSlots = {7, 4};
+  static_assert(3 * kMaxStride + 4 < PixelWindow<kImageLocalOrder>::kLength);
+  PixelWindow<kImageLocalOrder> image_window_;
+  std::array<std::array<double, kImageLocalOrder>, 2> window_weights_{};
   int image_base_ = 128;
   // Least squares over the values of the other image predictors but the left pixel
   // and the blend (a stack, in place of the horizontal extrapolation), a constant input
