@@ -326,74 +326,96 @@ class CascadeStage {
 // each pixel: where a forgetting least-squares predictor weighs pixels by their
 // distance in the scan, a window weighs them by their distance in the image (the
 // rows above near the column as much as the row's last pixels). The sums are exact
-// integers, the solve is SolveRidge's: the same on every x86-64 CPU.
+// integers, the solve is SolveRidge's: the same on every x86-64 CPU. Each pixel's
+// products (inputs x inputs, inputs x target, and a count) are summed along the scan
+// as it is learned, so a window's sums cost two lookups per row of the window.
 template <int kOrder>
 class PixelWindow {
  public:
-  // Pixels remembered: a window reaches at most kLength - 1 pixels back.
+  // Pixels remembered: a window reaches at most kLength - 2 pixels back.
   static constexpr int kLength = 4096;
-  PixelWindow() {
-    for (auto& e : samples_) e[kOrder] = kNoTarget;
-  }
   // Records the inputs of the pixel at position `pos` (its target not known yet).
   void Record(uint64_t pos, const std::array<int16_t, kOrder>& x) {
-    auto& e = samples_[pos & (kLength - 1)];
-    std::copy(x.begin(), x.end(), e.begin());
-    e[kOrder] = kNoTarget;
+    auto& e = inputs_[pos & (kLength - 1)];
+    for (int i = 0; i < kOrder; ++i) e[i] = std::clamp<int16_t>(x[i], -255, 255);
   }
-  // The target of the pixel at `pos` (recorded last), in [-255, 255].
-  void Learn(uint64_t pos, int y) { samples_[pos & (kLength - 1)][kOrder] = static_cast<int16_t>(std::clamp(y, -255, 255)); }
+  // The target of the pixel at `pos`, recorded last (clamped to [-255, 255]).
+  void Learn(uint64_t pos, int y) {
+    const auto& x = inputs_[pos & (kLength - 1)];
+    y = std::clamp(y, -255, 255);
+    std::array<uint32_t, kTerms> terms;
+    int t = 0;
+    for (int i = 0; i < kOrder; ++i) {
+      for (int j = 0; j <= i; ++j) terms[t++] = static_cast<uint32_t>(x[i] * x[j]);
+    }
+    for (int i = 0; i < kOrder; ++i) terms[t++] = static_cast<uint32_t>(x[i] * y);
+    terms[t] = 1;
+    Append(pos, terms);
+  }
   // Leaves the position out of every window (not a pixel: no sample).
-  void Skip(uint64_t pos) { samples_[pos & (kLength - 1)][kOrder] = kNoTarget; }
+  void Skip(uint64_t pos) { Append(pos, std::array<uint32_t, kTerms>{}); }
 
   // Least-squares weights for the pixel at `pos` (`column` of rows of `stride`
   // pixels) from the learned pixels of the `rows` rows above within `columns` columns
   // either side and the `columns` pixels to its left (positions 0..pos - 1 only), with
   // ridge `ridge` per sample. Returns false, leaving `w` as it was, with fewer than two
-  // samples or no solution. REQUIRES: rows * stride + columns < kLength.
+  // samples or no solution. REQUIRES: rows * stride + columns < kLength - 1,
+  // 0 <= column < stride.
   bool Fit(uint64_t pos, int column, int stride, int rows, int columns, double ridge,
            std::array<double, kOrder>& w) const {
-    std::array<int64_t, kOrder * (kOrder + 1) / 2> a{};
-    std::array<int64_t, kOrder> b{};
-    int count = 0;
-    for (int dr = 0; dr <= rows; ++dr) {
-      for (int dc = -columns; dc <= (dr == 0 ? -1 : columns); ++dc) {
-        if (column + dc < 0 || column + dc >= stride) continue;
-        const auto back = static_cast<uint64_t>(static_cast<int64_t>(dr) * stride - dc);
-        if (back > pos) continue;
-        const auto& e = samples_[(pos - back) & (kLength - 1)];
-        const int y = e[kOrder];
-        if (y == kNoTarget) continue;
-        ++count;
-        int t = 0;
-        for (int i = 0; i < kOrder; ++i) {
-          const int xi = e[i];
-          for (int j = 0; j <= i; ++j) a[t++] += xi * e[j];
-          b[i] += xi * y;
-        }
-      }
+    // Sums modulo 2^32 of the products over positions first..last (first <= last <
+    // pos): exact, as a window's true sums stay below 2^31.
+    std::array<uint32_t, kTerms> sum{};
+    const auto add = [&](uint64_t first, uint64_t last) {
+      const auto& hi = sums_[last & (kLength - 1)];
+      const auto& lo = sums_[(first - 1) & (kLength - 1)];
+      for (int t = 0; t < kTerms; ++t) sum[t] += hi[t] - lo[t];
+    };
+    for (int dr = 1; dr <= rows; ++dr) {
+      const uint64_t back = static_cast<uint64_t>(dr) * static_cast<uint64_t>(stride);
+      if (back > pos) break;
+      const int lo = std::max(column - columns, 0), hi = std::min(column + columns, stride - 1);
+      const uint64_t first = pos - back - static_cast<uint64_t>(column - lo);
+      const uint64_t last = pos - back + static_cast<uint64_t>(hi - column);
+      // Positions before 0 are not pixels of this stream.
+      const uint64_t start = static_cast<uint64_t>(column - lo) > pos - back ? 0 : first;
+      add(start, last);
     }
+    if (column > 0 && columns > 0) add(pos - static_cast<uint64_t>(std::min(column, columns)), pos - 1);
+    const int count = static_cast<int32_t>(sum[kTerms - 1]);
     if (count < 2) return false;
-    std::array<double, kOrder> bd;
-    for (int i = 0; i < kOrder; ++i) bd[i] = static_cast<double>(b[i]);
-    return SolveRidge<kOrder>([&a](int i, int j) { return static_cast<double>(a[i * (i + 1) / 2 + j]); },
-                              bd.data(), ridge * count, w);
+    constexpr int kCross = kOrder * (kOrder + 1) / 2;
+    std::array<double, kOrder> b;
+    for (int i = 0; i < kOrder; ++i) b[i] = static_cast<int32_t>(sum[kCross + i]);
+    return SolveRidge<kOrder>(
+        [&sum](int i, int j) { return static_cast<double>(static_cast<int32_t>(sum[i * (i + 1) / 2 + j])); },
+        b.data(), ridge * count, w);
   }
 
   template <typename Archive>
   void Serialize(Archive& ar) {
-    ar.Bytes(samples_.data(), sizeof samples_);
+    ar.Bytes(inputs_.data(), sizeof inputs_);
+    ar.Bytes(sums_.data(), sizeof sums_);
     if (Archive::kLoading) {
-      for (auto& e : samples_) {
-        for (int16_t& v : e) v = v == kNoTarget ? v : std::clamp<int16_t>(v, -255, 255);
+      for (auto& e : inputs_) {
+        for (int16_t& v : e) v = std::clamp<int16_t>(v, -255, 255);
       }
     }
   }
 
  private:
-  static constexpr int16_t kNoTarget = INT16_MIN;
-  // Each pixel's inputs, then its target (kNoTarget: none).
-  std::array<std::array<int16_t, kOrder + 1>, kLength> samples_;
+  // Products per pixel: the lower triangle of inputs x inputs, inputs x target, 1.
+  static constexpr int kTerms = kOrder * (kOrder + 1) / 2 + kOrder + 1;
+  // sums_[pos] = sums_[pos - 1] + `terms` (modulo 2^32).
+  void Append(uint64_t pos, const std::array<uint32_t, kTerms>& terms) {
+    const auto& before = sums_[(pos - 1) & (kLength - 1)];
+    auto& now = sums_[pos & (kLength - 1)];
+    for (int t = 0; t < kTerms; ++t) now[t] = before[t] + terms[t];
+  }
+
+  std::array<std::array<int16_t, kOrder>, kLength> inputs_{};
+  // The products of the pixels up to each position, summed along the scan.
+  std::array<std::array<uint32_t, kTerms>, kLength> sums_{};
 };
 
 class SignalModel {
