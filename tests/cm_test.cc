@@ -461,7 +461,9 @@ TEST(ContextMixingTest, PixelWindowFitsTheNeighboursOfNearbyPixels) {
                                   : image[i - kStride] + image[i - 1] - image[i - kStride - 1];
     }
   }
-  const auto at = [&](int r, int c) { return image[std::clamp(r, 0, kRows - 1) * kStride + std::clamp(c, 0, kStride - 1)]; };
+  const auto at = [&](int r, int c) {
+    return image[std::clamp(r, 0, kRows - 1) * kStride + std::clamp(c, 0, kStride - 1)];
+  };
   cm::PixelWindow<4> window;
   std::array<double, 4> w{};
   EXPECT_FALSE(window.Fit(0, 0, kStride, 2, 3, 0.01, w));

@@ -511,7 +511,8 @@ void SignalModel::PredictImage() {
       // A window that cannot be solved keeps the weights of the last that could.
       if (fit) image_window_.Fit(pos_, column, s, shape.rows, shape.columns, shape.ridge, window_weights_[i]);
       std::array<double, kImageLocalOrder> unused;
-      q[kWindowSlots[i]] = std::clamp(QuarterOf(LinearPrediction(window_weights_[i], xl.data(), unused)) + 4 * (w - 128), 0, 1020);
+      const double value = LinearPrediction(window_weights_[i], xl.data(), unused);
+      q[kWindowSlots[i]] = std::clamp(QuarterOf(value) + 4 * (w - 128), 0, 1020);
     }
   }
   {
