@@ -221,7 +221,7 @@ void SignalModel::Predict(int c0, int bit_pos, int16_t* x) {
   // spread and a narrower one the mixer can make a distribution more peaked than a
   // geometric one.
   const bool image = BetterBlend() == kImageBlend;
-  for (const int k : {kImageBlend, kImageWideOls}) {
+  for (const int k : {kImageBlend, kImageWideOls, kWindowSlots[1]}) {
     const int level = std::max(level_[k] - kNarrowerLevels, 0);
     x[out++] = static_cast<int16_t>(image ? Stretch(BitProbabilityQuarter(quarter_[k], level, c0, bit_pos)) : 0);
   }

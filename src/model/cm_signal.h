@@ -428,10 +428,10 @@ class SignalModel {
   // above-left, the Paeth-like choice and (left + above) / 2.
   static constexpr bool MixerOnly(int k) { return k == 0 || k == 2 || k == 3 || k == 5; }
   static constexpr int kMixerOnlyInputs = 4;
-  // The image blend and the 20-neighbour least-squares predictor under a narrower
-  // spread: kNarrowerLevels levels below their learned one (about 0.78 times the mean
-  // absolute deviation).
-  static constexpr int kNarrowInputs = 2;
+  // The image blend, the 20-neighbour least-squares predictor and the wide pixel
+  // window (kWindowSlots[1]) under a narrower spread: kNarrowerLevels levels below
+  // their learned one (about 0.78 times the mean absolute deviation).
+  static constexpr int kNarrowInputs = 3;
   static constexpr int kNarrowerLevels = 3;
   // One input per predictor but the mixer-only ones, the narrow inputs, then the
   // image and the audio predictors mixed.
