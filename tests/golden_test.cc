@@ -68,7 +68,8 @@ TEST(GoldenTest, RetiredModelVersionsAreRefusedClearly) {
   // transform's known-text chunks; version 13 when version 14 gave young mixer rows
   // and text APMs faster learning, signals a built-in prior and images a
   // least-squares stack with error feedback; version 14 when version 15 added direct
-  // maps and match recovery on long text and the residual shape on images.
+  // maps and match recovery on long text and the residual shape on images; version 15
+  // when version 16 grew the text APMs and added least squares over pixel windows.
   const std::pair<const char*, const char*> cases[] = {
       {"retired-cm5.cm1.lmz", "version 5"},   {"retired-cm5.cm6.lmz", "version 5"},
       {"retired-cm5.cm9.lmz", "version 5"},   {"retired-cm6.cm1.lmz", "version 6"},
@@ -79,6 +80,8 @@ TEST(GoldenTest, RetiredModelVersionsAreRefusedClearly) {
       {"retired-cm13.cm1.lmz", "version 13"}, {"retired-cm13.cm6.lmz", "version 13"},
       {"retired-cm13.cm9.lmz", "version 13"}, {"retired-cm14.cm1.lmz", "version 14"},
       {"retired-cm14.cm6.lmz", "version 14"}, {"retired-cm14.cm9.lmz", "version 14"},
+      {"retired-cm15.cm1.lmz", "version 15"}, {"retired-cm15.cm6.lmz", "version 15"},
+      {"retired-cm15.cm9.lmz", "version 15"},
   };
   for (const auto& [name, version] : cases) {
     auto got = DecodeFile(Golden(name));
