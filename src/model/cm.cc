@@ -964,7 +964,7 @@ class ContextMixingModel final : public Predictor {
     for (int i = 0; i < num_contexts; ++i, maps += 256) {
       uint8_t* slot = slots[i];
       const uint8_t state = *slot;
-      StateMap::Adapt(maps[state], bit, 1023);
+      StateMap::AdaptFullLimit(maps[state], bit);
       *slot = next[state][bit];
     }
   }
@@ -1039,7 +1039,7 @@ class ContextMixingModel final : public Predictor {
       // Two contexts may share a slot: each reads the state the one before left.
       for (int k = 0; k < kFastContexts; ++k) {
         const uint8_t state = *slot_[k];
-        StateMap::Adapt(maps[k * 256 + state], bit, 1023);
+        StateMap::AdaptFullLimit(maps[k * 256 + state], bit);
         *slot_[k] = next[state][bit];
       }
       match_.Update(bit);

@@ -138,6 +138,16 @@ class StateMap {
     const uint32_t next_n = n < static_cast<uint32_t>(limit) ? n + 1 : static_cast<uint32_t>(limit);
     e = (static_cast<uint32_t>(p + delta) << 10) | next_n;
   }
+  // Adapt with `limit` 1023, the largest count: the same entry afterwards. The
+  // probability stays within 22 bits, so the step adds to the entry without a carry
+  // into or out of the count's bits.
+  static void AdaptFullLimit(uint32_t& e, int bit) {
+    const uint32_t n = e & 1023;
+    const int64_t p = e >> 10;
+    const int64_t target = bit ? (int64_t{1} << 22) - 1 : 0;
+    const int64_t delta = ((target - p) * Reciprocals().value[n]) >> 16;
+    e += (static_cast<uint32_t>(delta) << 10) + static_cast<uint32_t>(n != 1023);
+  }
 
  private:
   std::vector<uint32_t> table_;
