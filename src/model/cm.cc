@@ -618,6 +618,7 @@ class ContextMixingModel final : public Predictor {
       if (active_contexts_ != num_contexts_) active_contexts_ = num_text_contexts_;
       c0_ = 1;
       bit_pos_ = 0;
+      order1_apm_row_ = Order1ApmContext(c0_, bit_pos_);
       for (int i = 0; i < kMaxContexts; ++i) slot_base_[i] = slot_[i] = &empty_slot_[0];
     }
   }
@@ -797,7 +798,7 @@ class ContextMixingModel final : public Predictor {
     int p;
     if (config_.order2_apm) {
       // The order-1 and order-2 maps leave an order-0 one nothing to add.
-      const int p_a1 = apm_order1_.P(st, Order1ApmContext(c0_, bit_pos_));
+      const int p_a1 = apm_order1_.P(st, order1_apm_row_);
       const int p_a2 = apm_order2_.P(st, Order2ApmContext(c0_));
       if (config_.last2_apm) {
         const int p_last2 = apm_last2_.P(st, Last2ApmContext(c0_));
@@ -807,7 +808,7 @@ class ContextMixingModel final : public Predictor {
         p = (2 * p_mix + 3 * p_a1 + 3 * p_a2) >> 3;
       }
     } else if (config_.order1_apm) {
-      p = (2 * p_mix + apm_order0_.P(st, c0_) + apm_order1_.P(st, Order1ApmContext(c0_, bit_pos_))) >> 2;
+      p = (2 * p_mix + apm_order0_.P(st, c0_) + apm_order1_.P(st, order1_apm_row_)) >> 2;
     } else {
       p = p_mix;  // level 1: the mixer alone
     }
@@ -885,7 +886,7 @@ class ContextMixingModel final : public Predictor {
 
   void UpdateBit(int bit) override {
     // The APM rows of the next bit, while this one is learned.
-    if (bit_pos_ < 7) PrefetchApms((c0_ << 1) | bit);
+    if (bit_pos_ < 7) PrefetchApms((c0_ << 1) | bit, bit_pos_ + 1);
     if (active_contexts_ == kUnrolledContexts) {
       UpdateContexts<kUnrolledContexts>(bit);
     } else {
@@ -1147,11 +1148,15 @@ class ContextMixingModel final : public Predictor {
     }
   }
 
-  void PrefetchApms(int c0) {
+  // Also sets order1_apm_row_ for the bit `bit_pos` whose bits so far are `c0`.
+  void PrefetchApms(int c0, int bit_pos) {
     // The row by the previous byte and the bits so far is one of 65,536 (12 MB): a
     // cache miss per bit unless it is fetched while the last bit is learned.
     if (config_.byte_rows) layer1_[2].PrefetchRow(c1_ * 256 + c0, text_end_);
-    if (config_.order1_apm) apm_order1_.Prefetch(Order1ApmContext(c0, bit_pos_ + 1));
+    if (config_.order1_apm) {
+      order1_apm_row_ = Order1ApmContext(c0, bit_pos);
+      apm_order1_.Prefetch(order1_apm_row_);
+    }
     if (config_.order2_apm) apm_order2_.Prefetch(Order2ApmContext(c0));
     if (config_.last2_apm) apm_last2_.Prefetch(Last2ApmContext(c0));
   }
@@ -1426,7 +1431,7 @@ class ContextMixingModel final : public Predictor {
     for (int j = 0; j < num_direct_; ++j) direct_.Select(j, direct_hash_[j]);
     slots_.MaybeGrow();
     FindSlots(1);
-    PrefetchApms(c0_);
+    PrefetchApms(c0_, bit_pos_);
     if (config_.run_inputs) ReadRuns();
   }
 
@@ -1627,6 +1632,9 @@ class ContextMixingModel final : public Predictor {
 
   int c0_ = 1;       // bits of the current byte with a leading 1
   int bit_pos_ = 0;  // bits of the current byte seen, 0..7
+  // The order-1 APM's row for the bit being coded (Order1ApmContext), set when that
+  // bit's row is fetched: after the bit before it is learned, or when the byte starts.
+  size_t order1_apm_row_ = 0;
   uint64_t c1_ = 0, c2_ = 0;
   uint64_t c8_ = 0;  // the last 8 bytes, most recent lowest
   uint64_t pos_ = 0;
