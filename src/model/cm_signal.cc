@@ -221,7 +221,7 @@ void SignalModel::Predict(int c0, int bit_pos, int16_t* x) {
   // spread and a narrower one the mixer can make a distribution more peaked than a
   // geometric one.
   const bool image = BetterBlend() == kImageBlend;
-  for (const int k : {kImageBlend, kImageWideOls, kWindowSlots[1]}) {
+  for (const int k : {kImageBlend, kImageWideOls, kWideWindowSlot}) {
     const int level = std::max(level_[k] - kNarrowerLevels, 0);
     x[out++] = static_cast<int16_t>(image ? Stretch(BitProbabilityQuarter(quarter_[k], level, c0, bit_pos)) : 0);
   }
@@ -275,7 +275,8 @@ void SignalModel::EndByte(uint8_t byte, int stride, bool predict_next) {
   } else {
     for (auto& e : errors_) e[at] = 0;
     residual_[at] = 0;
-    image_window_.Skip(pos_);
+    near_window_.Skip(pos_);
+    wide_window_.Skip(pos_);
   }
   history_[at] = byte;
   ++pos_;
@@ -394,7 +395,8 @@ void SignalModel::FinalUpdate(int bit) {
 void SignalModel::Learn(uint8_t byte, size_t at) {
   LearnShape(byte);
   residual_[at] = static_cast<int8_t>(std::clamp(static_cast<int>(byte) - predicted_[kImageWideOls], -127, 127));
-  image_window_.Learn(pos_, static_cast<int>(byte) - image_base_);
+  near_window_.Learn(pos_, static_cast<int>(byte) - image_base_);
+  wide_window_.Learn(pos_, static_cast<int>(byte) - image_base_);
   for (int k = 0; k < kPredictors; ++k) {
     const int error = std::abs(static_cast<int>(byte) - predicted_[k]);
     errors_[k][at] = static_cast<uint8_t>(error);
@@ -502,18 +504,22 @@ void SignalModel::PredictImage() {
     q[12] = std::clamp(QuarterOf(image_wide_ols_.Predict(xw.data())) + 4 * (w - 128), 0, 1020);
     const std::array<double, kImageLocalOrder> xl = {x[0], x[1], x[2], x[3], x[4], x[7]};
     q[13] = std::clamp(QuarterOf(image_local_ols_.Predict(xl.data())) + 4 * (w - 128), 0, 1020);
-    std::array<int16_t, kImageLocalOrder> xi;
-    for (int i = 0; i < kImageLocalOrder; ++i) xi[i] = static_cast<int16_t>(xl[i]);
-    image_window_.Record(pos_, xi);
-    const bool fit = pos_ < 64 || blend_error_[0] <= blend_error_[1];
-    for (size_t i = 0; i < kWindows.size(); ++i) {
-      const WindowShape& shape = kWindows[i];
-      // A window that cannot be solved keeps the weights of the last that could.
-      if (fit) image_window_.Fit(pos_, column, s, shape.rows, shape.columns, shape.ridge, window_weights_[i]);
-      std::array<double, kImageLocalOrder> unused;
-      const double value = LinearPrediction(window_weights_[i], xl.data(), unused);
-      q[kWindowSlots[i]] = std::clamp(QuarterOf(value) + 4 * (w - 128), 0, 1020);
+    std::array<int16_t, kImageLocalOrder> near_in;
+    for (int i = 0; i < kImageLocalOrder; ++i) near_in[i] = static_cast<int16_t>(xl[i]);
+    near_window_.Record(pos_, near_in);
+    std::array<int16_t, kImageOlsOrder> wide_in;
+    for (int i = 0; i < kImageOlsOrder; ++i) wide_in[i] = static_cast<int16_t>(x[i]);
+    wide_window_.Record(pos_, wide_in);
+    // A window that cannot be solved keeps the weights of the last that could.
+    if (pos_ < 64 || blend_error_[0] <= blend_error_[1]) {
+      near_window_.Fit(pos_, column, s, kNearWindow.rows, kNearWindow.columns, kNearWindow.ridge, near_weights_);
+      const int wide_rows = std::min(kWideWindow.rows, (PixelWindow<kImageOlsOrder>::kLength - 2 - kWideWindow.columns) / s);
+      wide_window_.Fit(pos_, column, s, wide_rows, kWideWindow.columns, kWideWindow.ridge, wide_weights_);
     }
+    std::array<double, kImageLocalOrder> near_unused;
+    q[kNearWindowSlot] = std::clamp(QuarterOf(LinearPrediction(near_weights_, xl.data(), near_unused)) + 4 * (w - 128), 0, 1020);
+    std::array<double, kImageOlsOrder> wide_unused;
+    q[kWideWindowSlot] = std::clamp(QuarterOf(LinearPrediction(wide_weights_, x.data(), wide_unused)) + 4 * (w - 128), 0, 1020);
   }
   {
     // The stack, from the other predictors' values (pixel units, relative to the left
@@ -628,9 +634,8 @@ void SignalModel::Sanitize() {
   for (auto& row : shape_expected_) {
     for (uint32_t& n : row) n = std::min<uint32_t>(n, 65536u * kShapeLimit);
   }
-  for (auto& weights : window_weights_) {
-    for (double& v : weights) v = v > -1e6 && v < 1e6 ? v : 0.0;  // also NaN
-  }
+  for (double& v : near_weights_) v = v > -1e6 && v < 1e6 ? v : 0.0;  // also NaN
+  for (double& v : wide_weights_) v = v > -1e6 && v < 1e6 ? v : 0.0;
   refined_error_ = std::clamp(refined_error_, 0, 65536);
   plain_error_ = std::clamp(plain_error_, 0, 65536);
   final_pending_ = false;

@@ -429,7 +429,7 @@ class SignalModel {
   static constexpr bool MixerOnly(int k) { return k == 0 || k == 2 || k == 3 || k == 5; }
   static constexpr int kMixerOnlyInputs = 4;
   // The image blend, the 20-neighbour least-squares predictor and the wide pixel
-  // window (kWindowSlots[1]) under a narrower spread: kNarrowerLevels levels below
+  // window (kWideWindowSlot) under a narrower spread: kNarrowerLevels levels below
   // their learned one (about 0.78 times the mean absolute deviation).
   static constexpr int kNarrowInputs = 3;
   static constexpr int kNarrowerLevels = 3;
@@ -506,8 +506,10 @@ class SignalModel {
     image_ols_.Serialize(ar);
     image_wide_ols_.Serialize(ar);
     image_local_ols_.Serialize(ar);
-    image_window_.Serialize(ar);
-    ar.Bytes(window_weights_.data(), sizeof window_weights_);
+    near_window_.Serialize(ar);
+    wide_window_.Serialize(ar);
+    ar.Bytes(near_weights_.data(), sizeof near_weights_);
+    ar.Bytes(wide_weights_.data(), sizeof wide_weights_);
     image_stack_.Serialize(ar);
     ar.Bytes(residual_.data(), sizeof residual_);
     audio_ols_slow_.Serialize(ar);
@@ -602,21 +604,27 @@ class SignalModel {
   static constexpr int kImageLocalOrder = 6;
   OlsPredictor<kImageLocalOrder> image_local_ols_{0.8, 0.005, 2};
   // Two least-squares predictors over windows of pixels near the next one
-  // (PixelWindow), with the short-memory predictor's inputs (the same units), solved
-  // for every pixel while the image least squares learn: a near window (the 2 rows
-  // above within 3 columns either side, and the 3 pixels to the left; ridge 0.5 per
-  // pixel) and a wider one (3 rows, 4 columns; ridge 2).
+  // (PixelWindow), solved for every pixel while the image least squares learn: a near
+  // window over the short-memory predictor's inputs (the 2 rows above within 3 columns
+  // either side, and the 3 pixels to the left; ridge 0.5 per pixel), and a wide one
+  // over the 12-neighbour predictor's inputs (4 rows within 5 columns, and 5 pixels to
+  // the left; ridge 4), the same units. The wide window spans fewer rows where that
+  // many rows of the stride would reach beyond its memory (3 at the largest stride).
   struct WindowShape {
     int rows, columns;
     double ridge;
   };
-  static constexpr std::array<WindowShape, 2> kWindows = {WindowShape{2, 3, 0.5}, WindowShape{3, 4, 2.0}};
+  static constexpr WindowShape kNearWindow{2, 3, 0.5};
+  static constexpr WindowShape kWideWindow{4, 5, 4.0};
   // Their slots among the image predictors: in place of the horizontal extrapolation
   // W + NE - N, and of (W + NE) / 2.
-  static constexpr std::array<int, 2> kWindowSlots = {7, 4};
-  static_assert(3 * kMaxStride + 4 < PixelWindow<kImageLocalOrder>::kLength);
-  PixelWindow<kImageLocalOrder> image_window_;
-  std::array<std::array<double, kImageLocalOrder>, 2> window_weights_{};
+  static constexpr int kNearWindowSlot = 7, kWideWindowSlot = 4;
+  static_assert(kNearWindow.rows * kMaxStride + kNearWindow.columns < PixelWindow<kImageLocalOrder>::kLength - 1);
+  static_assert(3 * kMaxStride + kWideWindow.columns < PixelWindow<kImageOlsOrder>::kLength - 1);
+  PixelWindow<kImageLocalOrder> near_window_;
+  PixelWindow<kImageOlsOrder> wide_window_;
+  std::array<double, kImageLocalOrder> near_weights_{};
+  std::array<double, kImageOlsOrder> wide_weights_{};
   int image_base_ = 128;
   // Least squares over the values of the other image predictors but the left pixel
   // and the blend (a stack, in place of the horizontal extrapolation), a constant input
