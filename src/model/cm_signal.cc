@@ -514,7 +514,7 @@ void SignalModel::PredictImage() {
     if (pos_ < 64 || blend_error_[0] <= blend_error_[1]) {
       near_window_.Fit(pos_, column, s, kNearWindow.rows, kNearWindow.columns, kNearWindow.ridge, near_weights_);
       const int wide_rows = std::min(kWideWindow.rows, (PixelWindow<kImageOlsOrder>::kLength - 2 - kWideWindow.columns) / s);
-      wide_window_.Fit(pos_, column, s, wide_rows, kWideWindow.columns, kWideWindow.ridge, wide_weights_);
+      if (pos_ % kWideWindowInterval == 0) wide_window_.Fit(pos_, column, s, wide_rows, kWideWindow.columns, kWideWindow.ridge, wide_weights_);
     }
     std::array<double, kImageLocalOrder> near_unused;
     q[kNearWindowSlot] = std::clamp(QuarterOf(LinearPrediction(near_weights_, xl.data(), near_unused)) + 4 * (w - 128), 0, 1020);

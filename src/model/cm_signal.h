@@ -609,13 +609,16 @@ class SignalModel {
   // either side, and the 3 pixels to the left; ridge 0.5 per pixel), and a wide one
   // over the 12-neighbour predictor's inputs (4 rows within 5 columns, and 5 pixels to
   // the left; ridge 4), the same units. The wide window spans fewer rows where that
-  // many rows of the stride would reach beyond its memory (3 at the largest stride).
+  // many rows of the stride would reach beyond its memory (3 at the largest stride),
+  // and is solved at every kWideWindowInterval-th position only (the pixels between
+  // take the last weights).
   struct WindowShape {
     int rows, columns;
     double ridge;
   };
   static constexpr WindowShape kNearWindow{2, 3, 0.5};
   static constexpr WindowShape kWideWindow{4, 5, 4.0};
+  static constexpr int kWideWindowInterval = 2;
   // Their slots among the image predictors: in place of the horizontal extrapolation
   // W + NE - N, and of (W + NE) / 2.
   static constexpr int kNearWindowSlot = 7, kWideWindowSlot = 4;
