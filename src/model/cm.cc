@@ -1952,6 +1952,7 @@ size_t ContextMixingMemory(int level) {
   bytes += contexts * 256 * 4 + 65536 * 2;
   if (c.run_inputs) bytes += size_t{4} << c.table_bits >> kRunTableShift;
   for (size_t j = 0; j < c.direct_orders.size(); ++j) bytes += size_t{64} << DirectLineBits(c, static_cast<int>(j));
+  bytes += sizeof(cm::SignalModel);  // its predictors, pixel windows and histograms
   return bytes;
 }
 
