@@ -513,8 +513,10 @@ void SignalModel::PredictImage() {
     // A window that cannot be solved keeps the weights of the last that could.
     if (pos_ < 64 || blend_error_[0] <= blend_error_[1]) {
       near_window_.Fit(pos_, column, s, kNearWindow.rows, kNearWindow.columns, kNearWindow.ridge, near_weights_);
-      const int wide_rows = std::min(kWideWindow.rows, (PixelWindow<kImageOlsOrder>::kLength - 2 - kWideWindow.columns) / s);
-      if (pos_ % kWideWindowInterval == 0) wide_window_.Fit(pos_, column, s, wide_rows, kWideWindow.columns, kWideWindow.ridge, wide_weights_);
+      if (pos_ % kWideWindowInterval == 0) {
+        const int wide_rows = std::min(kWideWindow.rows, (PixelWindow<kImageOlsOrder>::kLength - 2 - kWideWindow.columns) / s);
+        wide_window_.Fit(pos_, column, s, wide_rows, kWideWindow.columns, kWideWindow.ridge, wide_weights_);
+      }
     }
     std::array<double, kImageLocalOrder> near_unused;
     q[kNearWindowSlot] = std::clamp(QuarterOf(LinearPrediction(near_weights_, xl.data(), near_unused)) + 4 * (w - 128), 0, 1020);
@@ -634,8 +636,8 @@ void SignalModel::Sanitize() {
   for (auto& row : shape_expected_) {
     for (uint32_t& n : row) n = std::min<uint32_t>(n, 65536u * kShapeLimit);
   }
-  for (double& v : near_weights_) v = v > -1e6 && v < 1e6 ? v : 0.0;  // also NaN
-  for (double& v : wide_weights_) v = v > -1e6 && v < 1e6 ? v : 0.0;
+  for (double& v : near_weights_) v = SaneWeight(v) ? v : 0.0;
+  for (double& v : wide_weights_) v = SaneWeight(v) ? v : 0.0;
   refined_error_ = std::clamp(refined_error_, 0, 65536);
   plain_error_ = std::clamp(plain_error_, 0, 65536);
   final_pending_ = false;

@@ -89,10 +89,14 @@ inline double DotProduct(const double* a, const double* b, int n) {
   return sum;
 }
 
+// Whether a least-squares weight is usable: finite and below 1e6 in magnitude (NaN
+// fails). Solutions, loaded states and restored weights are held to it.
+inline bool SaneWeight(double v) { return v > -1e6 && v < 1e6; }
+
 // Solves (a + ridge I) w = b for the kOrder x kOrder symmetric matrix whose lower
 // triangle a(i, j) (j <= i) gives, by Cholesky factorisation, in a fixed order of
 // double operations. Returns false, leaving `w` as it was, if the matrix is not
-// positive definite or a weight is not finite and below 1e6 in magnitude.
+// positive definite or a weight is not SaneWeight.
 template <int kOrder, typename Lower>
 bool SolveRidge(const Lower& a, const double* b, double ridge, std::array<double, kOrder>& w) {
   std::array<double, kOrder * kOrder> l;
@@ -122,7 +126,7 @@ bool SolveRidge(const Lower& a, const double* b, double ridge, std::array<double
     solved[i] = sum * inverse[i];
   }
   for (int i = 0; i < kOrder; ++i) {
-    if (!(solved[i] > -1e6 && solved[i] < 1e6)) return false;
+    if (!SaneWeight(solved[i])) return false;
   }
   w = solved;
   return true;
@@ -181,7 +185,7 @@ class OlsPredictor {
     if (Archive::kLoading) {
       // Hostile values: anything not finite or out of range restarts the statistics.
       bool sane = since_solve_ >= 0 && since_solve_ < interval_;
-      for (double v : weights_) sane = sane && v > -1e6 && v < 1e6;
+      for (double v : weights_) sane = sane && SaneWeight(v);
       for (double v : x_) sane = sane && v >= -1024 && v <= 1024;
       for (double v : cov_) sane = sane && v > -1e12 && v < 1e12;
       for (double v : target_) sane = sane && v > -1e12 && v < 1e12;
@@ -250,7 +254,7 @@ class SeriesOlsPredictor {
     if (Archive::kLoading) {
       // Hostile values: anything not finite or out of range restarts the statistics.
       bool sane = newest_ >= 0 && newest_ <= kOrder && since_solve_ >= 0 && since_solve_ <= interval_;
-      for (double v : weights_) sane = sane && v > -1e6 && v < 1e6;
+      for (double v : weights_) sane = sane && SaneWeight(v);
       for (double v : x_) sane = sane && v >= -1024 && v <= 1024;
       for (const auto& r : rows_) {
         for (double v : r) sane = sane && v > -1e12 && v < 1e12;
