@@ -822,7 +822,11 @@ class ContextMixingModel final : public Predictor {
       // final probability of the other levels.
       p = signal_.RefineFinal(p, c0_, bit_pos_, config_.level == 1 ? 6 : 12);
     }
-    if (bit_pos_ == 7 && config_.level >= 2) PrefetchNextByte(p >= 32768 ? 1 : 0);
+    if (bit_pos_ == 7 && config_.level >= 2) {
+      PrefetchNextByte(p >= 32768 ? 1 : 0);
+    } else if (bit_pos_ == 3) {
+      PrefetchNextNibble(p >= 32768 ? 1 : 0);
+    }
     return static_cast<uint32_t>(std::clamp(p, 1, 65535));
   }
 
@@ -1073,8 +1077,6 @@ class ContextMixingModel final : public Predictor {
     } else if (bit_pos_ == 4) {
       FindSlots(c0_);
       for (int j = 0; j < num_direct_; ++j) direct_.Select(j, DirectNibbleHash(j, c0_));
-    } else if (bit_pos_ == 3) {
-      PrefetchNextNibble();
     } else if (bit_pos_ == 7) {
       if (config_.level < 2) PrefetchNextPlainOrders();
       match_.PrefetchNext(c0_ & 127, true);
@@ -1091,6 +1093,14 @@ class ContextMixingModel final : public Predictor {
       direct_.Prefetch(j, DirectNibbleHash(j, c0_ * 2));
       direct_.Prefetch(j, DirectNibbleHash(j, c0_ * 2 + 1));
     }
+  }
+  // The next nibble's buckets for the value `likely_bit` of the nibble's last bit,
+  // once that bit is predicted: the other value's would take as many line fills,
+  // mostly for nothing. REQUIRES: bit_pos_ == 3.
+  void PrefetchNextNibble(int likely_bit) {
+    const int nibble_context = c0_ * 2 + likely_bit;
+    for (int i = 0; i < active_contexts_; ++i) slots_.Prefetch(NibbleHash(i, nibble_context));
+    for (int j = 0; j < num_direct_; ++j) direct_.Prefetch(j, DirectNibbleHash(j, nibble_context));
   }
 
   // Direct map j's line for the byte after the last 8 bytes `c8` (its first nibble).
