@@ -449,7 +449,8 @@ TEST(ContextMixingTest, SeriesLeastSquaresEqualsTheFullCovarianceUpdate) {
 // A window's least squares finds an exact linear rule of the neighbours (here
 // value = above + left - above-left on a random first row and column) from the
 // pixels around each one, leaves out skipped positions and what lies beyond the
-// row's ends, and refuses to fit from fewer than two pixels.
+// row's ends, reaches as far left as asked, and refuses to fit from fewer than two
+// pixels.
 TEST(ContextMixingTest, PixelWindowFitsTheNeighboursOfNearbyPixels) {
   constexpr int kStride = 32, kRows = 12;
   std::mt19937 rng(5);
@@ -466,7 +467,7 @@ TEST(ContextMixingTest, PixelWindowFitsTheNeighboursOfNearbyPixels) {
   };
   cm::PixelWindow<4> window;
   std::array<double, 4> w{};
-  EXPECT_FALSE(window.Fit(0, 0, kStride, 2, 3, 0.01, w));
+  EXPECT_FALSE(window.Fit(0, 0, kStride, 2, 3, 3, 0.01, w));
   int exact = 0;
   for (int r = 0; r < kRows; ++r) {
     for (int c = 0; c < kStride; ++c) {
@@ -478,7 +479,12 @@ TEST(ContextMixingTest, PixelWindowFitsTheNeighboursOfNearbyPixels) {
                                         static_cast<int16_t>(at(r - 1, c + 1) - left),
                                         static_cast<int16_t>(at(r, c - 2) - left)};
       window.Record(pos, x);
-      if (r >= 4 && c >= 2 && window.Fit(pos, c, kStride, 2, 3, 0.01, w)) {
+      if (r == 0 && c == 10) {
+        // The first row has no rows above: only the pixels to the left count.
+        EXPECT_FALSE(window.Fit(pos, c, kStride, 2, 3, 1, 0.01, w));
+        EXPECT_TRUE(window.Fit(pos, c, kStride, 2, 3, 8, 0.01, w));
+      }
+      if (r >= 4 && c >= 2 && window.Fit(pos, c, kStride, 2, 3, 3, 0.01, w)) {
         const double p = w[0] * x[0] + w[1] * x[1] + w[2] * x[2] + w[3] * x[3];
         EXPECT_NEAR(p, image[pos] - left, 0.05) << "row " << r << " column " << c;
         ++exact;

@@ -114,18 +114,48 @@ class GeometricMass {
 
 // P(next bit = 1) in 12 bits for a distribution P(v) ~ theta^|v - centre| over 0..255
 // with `centre` in 1/4 units (0..1020) and spread `level`, given the bits of the byte
-// so far (`c0` with a leading 1, `bit_pos` of them).
-int BitProbabilityQuarter(int centre, int level, int c0, int bit_pos) {
+// so far (`c0` with a leading 1, `bit_pos` of them). With `m0_out` and `m1_out`, also
+// the masses (GeometricMass units) of the values whose next bit is 0 and 1.
+int BitProbabilityQuarter(int centre, int level, int c0, int bit_pos, uint64_t* m0_out = nullptr,
+                          uint64_t* m1_out = nullptr) {
   const GeometricMass mass(centre, level);
   const int width = 256 >> bit_pos;
   const int lo = (c0 - (1 << bit_pos)) << (8 - bit_pos);
   const int mid = lo + (width >> 1);
   const uint64_t m0 = mass(lo, mid - 1), m1 = mass(mid, lo + width - 1);
+  if (m0_out != nullptr) {
+    *m0_out = m0;
+    *m1_out = m1;
+  }
   const uint64_t total = m0 + m1;
   if (total == 0) return 2048;
   const int p = static_cast<int>((m1 * 4096 + total / 2) / total);
   return std::clamp(p, 1, 4095);
 }
+
+// log2(x) in 1/16 units (the mantissa's first 4 bits taken linearly). REQUIRES: x > 0.
+int Log2Sixteenths(uint64_t x) {
+  const int n = 63 - __builtin_clzll(x);
+  const int m = n >= 4 ? static_cast<int>((x >> (n - 4)) & 15) : static_cast<int>((x << (4 - n)) & 15);
+  return n * 16 + m;
+}
+
+// 2^(-i/16) in 2^16 units, i = 0..kPow2Steps - 1.
+constexpr int kPow2Steps = 512;
+struct Pow2Table {
+  std::array<uint32_t, kPow2Steps> v;
+};
+constexpr Pow2Table BuildPow2() {
+  Pow2Table t{};
+  uint64_t x = uint64_t{1} << 30;
+  constexpr uint64_t kStep = 1028218111;  // 2^(-1/16) in 2^30 units
+  for (int i = 0; i < kPow2Steps; ++i) {
+    t.v[i] = static_cast<uint32_t>((x + (1 << 13)) >> 14);
+    x = (x * kStep + (uint64_t{1} << 29)) >> 30;
+  }
+  return t;
+}
+constexpr Pow2Table kPow2 = BuildPow2();
 
 // `value` (any real) rounded to 1/4 units and offset by 512, clamped to 0..1020.
 int QuarterOf(double value) {
@@ -207,8 +237,15 @@ SignalModel::SignalModel() {
 
 void SignalModel::Predict(int c0, int bit_pos, int16_t* x) {
   int out = 0;
+  // The mixtures' masses of the values whose next bit is 0 and 1, image [0] and audio
+  // [1]: below 2^30 x 2^26 per predictor.
+  uint64_t mixture0[2] = {0, 0}, mixture1[2] = {0, 0};
   for (int k = 0; k < kPredictors; ++k) {
-    const int st = Stretch(BitProbabilityQuarter(quarter_[k], level_[k], c0, bit_pos));
+    uint64_t m0, m1;
+    const int st = Stretch(BitProbabilityQuarter(quarter_[k], level_[k], c0, bit_pos, &m0, &m1));
+    const int group = k < kImagePredictors ? 0 : 1;
+    mixture0[group] += (m0 >> 8) * mixture_factor_[k];
+    mixture1[group] += (m1 >> 8) * mixture_factor_[k];
     if (k < kImagePredictors) {
       image_x_[static_cast<size_t>(k)] = st;
       if (MixerOnly(k)) continue;
@@ -221,7 +258,16 @@ void SignalModel::Predict(int c0, int bit_pos, int16_t* x) {
   // spread and a narrower one the mixer can make a distribution more peaked than a
   // geometric one.
   const bool image = BetterBlend() == kImageBlend;
-  for (const int k : {kImageBlend, kImageWideOls, kWideWindowSlot}) {
+  {
+    // The better group's mixture: a distribution that keeps each predictor's shape
+    // where they disagree, with weights by how well each coded the nearby bytes.
+    const int group = image ? 0 : 1;
+    const uint64_t m0 = mixture0[group] >> 12, m1 = mixture1[group] >> 12;
+    const uint64_t total = m0 + m1;
+    const int p = total == 0 ? 2048 : std::clamp(static_cast<int>((m1 * 4096 + total / 2) / total), 1, 4095);
+    x[out++] = static_cast<int16_t>(Stretch(p));
+  }
+  for (const int k : {kImageWideOls, kWideWindowSlot}) {
     const int level = std::max(level_[k] - kNarrowerLevels, 0);
     x[out++] = static_cast<int16_t>(image ? Stretch(BitProbabilityQuarter(quarter_[k], level, c0, bit_pos)) : 0);
   }
@@ -274,6 +320,7 @@ void SignalModel::EndByte(uint8_t byte, int stride, bool predict_next) {
     Learn(byte, at);
   } else {
     for (auto& e : errors_) e[at] = 0;
+    for (auto& c : costs_) c[at] = 0;
     residual_[at] = 0;
     near_window_.Skip(pos_);
     wide_window_.Skip(pos_);
@@ -400,6 +447,11 @@ void SignalModel::Learn(uint8_t byte, size_t at) {
   for (int k = 0; k < kPredictors; ++k) {
     const int error = std::abs(static_cast<int>(byte) - predicted_[k]);
     errors_[k][at] = static_cast<uint8_t>(error);
+    {
+      const uint64_t mass = GeometricMass(quarter_[k], level_[k])(byte, byte);
+      const int cost = mass == 0 ? 255 : Log2Sixteenths(mixture_norm_[k]) - Log2Sixteenths(mass);
+      costs_[k][at] = static_cast<uint8_t>(std::clamp(cost, 0, 255));
+    }
     const int b = bucket_[k];
     uint8_t& n = counts_[k][b];
     int32_t& spread = spread_[k][b];
@@ -512,10 +564,13 @@ void SignalModel::PredictImage() {
     wide_window_.Record(pos_, wide_in);
     // A window that cannot be solved keeps the weights of the last that could.
     if (pos_ < 64 || blend_error_[0] <= blend_error_[1]) {
-      near_window_.Fit(pos_, column, s, kNearWindow.rows, kNearWindow.columns, kNearWindow.ridge, near_weights_);
+      const bool near_early = pos_ < static_cast<uint64_t>(kNearWindow.rows) * static_cast<uint64_t>(s);
+      near_window_.Fit(pos_, column, s, kNearWindow.rows, kNearWindow.columns,
+                       near_early ? kNearWindowEarlyLeft : kNearWindow.columns, kNearWindow.ridge, near_weights_);
       if (pos_ % kWideWindowInterval == 0) {
         const int wide_rows = std::min(kWideWindow.rows, (PixelWindow<kImageOlsOrder>::kLength - 2 - kWideWindow.columns) / s);
-        wide_window_.Fit(pos_, column, s, wide_rows, kWideWindow.columns, kWideWindow.ridge, wide_weights_);
+        wide_window_.Fit(pos_, column, s, wide_rows, kWideWindow.columns, kWideWindow.columns, kWideWindow.ridge,
+                         wide_weights_);
       }
     }
     std::array<double, kImageLocalOrder> near_unused;
@@ -611,6 +666,39 @@ void SignalModel::SetPredictions(int first, const int* q, const int* le, int n) 
     predicted_[j] = static_cast<int16_t>((q[k] + 2) >> 2);
     bucket_[j] = static_cast<uint8_t>(BucketOf(le[k]));
     level_[j] = static_cast<uint8_t>(LevelOf(spread_[j][bucket_[j]]));
+  }
+  SetMixture(first, n);
+}
+
+void SignalModel::SetMixture(int first, int n) {
+  // Each predictor's local code length (1/16 bits), as its local error: for images at
+  // the left, above, above-left and above-right pixels, else at the last two bytes.
+  const int s = stride_;
+  const int column = static_cast<int>(pos_ % static_cast<uint64_t>(s));
+  const bool rows_above = first == 0 && Back(s) >= 0;
+  std::array<int, kPredictors> local{};
+  int best = 1 << 30;
+  for (int k = 0; k < n; ++k) {
+    const int j = first + k;
+    if (rows_above) {
+      const int c_n = CostBack(j, s);
+      const int c_w = column >= 1 ? CostBack(j, 1) : c_n;
+      const int c_nw = column >= 1 ? CostBack(j, s + 1) : c_n;
+      const int c_ne = column + 1 < s ? CostBack(j, s - 1) : c_n;
+      local[k] = c_w + c_n + ((c_nw + c_ne) >> 1);
+    } else {
+      local[k] = 2 * CostBack(j, 1) + CostBack(j, 2);
+    }
+    best = std::min(best, local[k]);
+  }
+  for (int k = 0; k < n; ++k) {
+    const int j = first + k;
+    // The total mass is at least the centre value's, about 2^26 or more.
+    const uint64_t total = std::max<uint64_t>(GeometricMass(quarter_[j], level_[j])(0, 255), 1);
+    mixture_norm_[j] = total;
+    const int step = ((local[k] - best) * kMixtureEta) >> 4;
+    const uint64_t weight = step >= kPow2Steps ? 0 : kPow2.v[static_cast<size_t>(step)];
+    mixture_factor_[j] = static_cast<uint32_t>(std::min<uint64_t>((weight << 36) / total, uint64_t{1} << 26));
   }
 }
 

@@ -361,11 +361,11 @@ class PixelWindow {
 
   // Least-squares weights for the pixel at `pos` (`column` of rows of `stride`
   // pixels) from the learned pixels of the `rows` rows above within `columns` columns
-  // either side and the `columns` pixels to its left (positions 0..pos - 1 only), with
+  // either side and the `left` pixels to its left (positions 0..pos - 1 only), with
   // ridge `ridge` per sample. Returns false, leaving `w` as it was, with fewer than two
-  // samples or no solution. REQUIRES: rows * stride + columns < kLength - 1,
+  // samples or no solution. REQUIRES: rows * stride + max(columns, left) < kLength - 1,
   // 0 <= column < stride.
-  bool Fit(uint64_t pos, int column, int stride, int rows, int columns, double ridge,
+  bool Fit(uint64_t pos, int column, int stride, int rows, int columns, int left, double ridge,
            std::array<double, kOrder>& w) const {
     // Sums modulo 2^32 of the products over positions first..last (first <= last <
     // pos): exact, as a window's true sums stay below 2^31.
@@ -385,7 +385,7 @@ class PixelWindow {
       const uint64_t start = static_cast<uint64_t>(column - lo) > pos - back ? 0 : first;
       add(start, last);
     }
-    if (column > 0 && columns > 0) add(pos - static_cast<uint64_t>(std::min(column, columns)), pos - 1);
+    if (column > 0 && left > 0) add(pos - static_cast<uint64_t>(std::min(column, left)), pos - 1);
     const int count = static_cast<int32_t>(sum[kTerms - 1]);
     if (count < 2) return false;
     constexpr int kCross = kOrder * (kOrder + 1) / 2;
@@ -432,9 +432,10 @@ class SignalModel {
   // above-left, the Paeth-like choice and (left + above) / 2.
   static constexpr bool MixerOnly(int k) { return k == 0 || k == 2 || k == 3 || k == 5; }
   static constexpr int kMixerOnlyInputs = 4;
-  // The image blend, the 20-neighbour least-squares predictor and the wide pixel
-  // window (kWideWindowSlot) under a narrower spread: kNarrowerLevels levels below
-  // their learned one (about 0.78 times the mean absolute deviation).
+  // The mixture of the better group's distributions (image or audio predictors, see
+  // mixture_factor_), and the 20-neighbour least-squares predictor and the wide
+  // pixel window (kWideWindowSlot) under a narrower spread: kNarrowerLevels levels
+  // below their learned one (about 0.78 times the mean absolute deviation).
   static constexpr int kNarrowInputs = 3;
   static constexpr int kNarrowerLevels = 3;
   // One input per predictor but the mixer-only ones, the narrow inputs, then the
@@ -499,6 +500,7 @@ class SignalModel {
   void Serialize(Archive& ar) {
     ar.Bytes(history_.data(), sizeof history_);
     ar.Bytes(errors_.data(), sizeof errors_);
+    ar.Bytes(costs_.data(), sizeof costs_);
     ar.Pod(pos_);
     ar.Bytes(spread_.data(), sizeof spread_);
     ar.Bytes(counts_.data(), sizeof counts_);
@@ -546,6 +548,10 @@ class SignalModel {
   int ResidualBack(int n) const {
     return static_cast<uint64_t>(n) > pos_ ? 0 : residual_[(pos_ - n) & (kHistory - 1)];
   }
+  // Predictor k's code length for the byte n back, in 1/16 bits (0 before the start).
+  int CostBack(int k, int n) const {
+    return static_cast<uint64_t>(n) > pos_ ? 0 : costs_[k][(pos_ - n) & (kHistory - 1)];
+  }
   // Predictor k's absolute error n bytes back (0 before the start).
   int ErrorBack(int k, int n) const {
     return static_cast<uint64_t>(n) > pos_ ? 0 : errors_[k][(pos_ - n) & (kHistory - 1)];
@@ -573,6 +579,18 @@ class SignalModel {
   std::array<uint8_t, kHistory> history_{};
   // Each predictor's absolute error (at most 255) at each past byte.
   std::array<std::array<uint8_t, kHistory>, kPredictors> errors_{};
+  // Each predictor's code length of each past byte under its distribution, in 1/16
+  // bits (at most 255); 0 where it predicted nothing.
+  std::array<std::array<uint8_t, kHistory>, kPredictors> costs_{};
+  // The mixture of the predictors' distributions (image and audio apart): for the
+  // next byte, each predictor's share, its weight over its distribution's total mass
+  // (weights 2^(-kMixtureEta x its local code length) in 2^16 units, relative to
+  // the group's best, times 2^36 / total mass), and its total mass (for costs_).
+  // They follow from the history.
+  static constexpr int kMixtureEta = 24;  // 1/16 units
+  std::array<uint32_t, kPredictors> mixture_factor_{};
+  std::array<uint64_t, kPredictors> mixture_norm_{};
+  void SetMixture(int first, int n);
   // The 20-neighbour least-squares predictor's signed error (true value minus its
   // rounded value, clamped to [-127, 127]) at each past byte; 0 where it predicted
   // nothing.
@@ -621,12 +639,15 @@ class SignalModel {
     double ridge;
   };
   static constexpr WindowShape kNearWindow{2, 3, 0.5};
+  // Pixels to the left in the near window while the chunk has fewer rows above than
+  // the window spans: there the rows above give few pixels, or none.
+  static constexpr int kNearWindowEarlyLeft = 16;
   static constexpr WindowShape kWideWindow{4, 5, 4.0};
   static constexpr int kWideWindowInterval = 2;
   // Their slots among the image predictors: in place of the horizontal extrapolation
   // W + NE - N, and of (W + NE) / 2.
   static constexpr int kNearWindowSlot = 7, kWideWindowSlot = 4;
-  static_assert(kNearWindow.rows * kMaxStride + kNearWindow.columns < PixelWindow<kImageLocalOrder>::kLength - 1);
+  static_assert(kNearWindow.rows * kMaxStride + kNearWindowEarlyLeft < PixelWindow<kImageLocalOrder>::kLength - 1);
   static_assert(3 * kMaxStride + kWideWindow.columns < PixelWindow<kImageOlsOrder>::kLength - 1);
   PixelWindow<kImageLocalOrder> near_window_;
   PixelWindow<kImageOlsOrder> wide_window_;
