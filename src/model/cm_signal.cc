@@ -19,9 +19,28 @@ struct GeometricTables {
   std::array<std::array<uint64_t, 258>, kLevels> sum;
   std::array<int32_t, kLevels> spread;
   std::array<std::array<uint64_t, 5>, kLevels> power;
+  // -log2(theta) in 1/256 bits: a value's code length grows by it per unit of distance.
+  std::array<int32_t, kLevels> slope;
 };
 
 constexpr uint64_t kOne = uint64_t{1} << 30;
+
+// log2(v) in 1/256 units, rounded down, by repeated squaring. REQUIRES: v > 0.
+constexpr int Log2Fine(uint64_t v) {
+  int n = 0;
+  while ((v >> n) > 1) ++n;
+  // y = v / 2^n in [1, 2), 2^30 units.
+  uint64_t y = n >= 30 ? v >> (n - 30) : v << (30 - n);
+  int result = n * 256;
+  for (int bit = 128; bit > 0; bit >>= 1) {
+    y = (y * y) >> 30;
+    if (y >= (uint64_t{2} << 30)) {
+      y >>= 1;
+      result += bit;
+    }
+  }
+  return result;
+}
 
 // floor(sqrt(v)).
 constexpr uint64_t SquareRoot(uint64_t v) {
@@ -52,6 +71,7 @@ constexpr GeometricTables BuildGeometric() {
     t.spread[l] = static_cast<int32_t>((128 * theta) / (a == 0 ? 1 : a));
     const uint64_t half = SquareRoot(theta << 30), quarter = SquareRoot(half << 30);
     t.power[l] = {kOne, quarter, half, (half * quarter) >> 30, theta};
+    t.slope[l] = 30 * 256 - Log2Fine(theta);
     lambda = (lambda * 92 + 50) / 100;
   }
   return t;
@@ -237,15 +257,18 @@ SignalModel::SignalModel() {
 
 void SignalModel::Predict(int c0, int bit_pos, int16_t* x) {
   int out = 0;
-  // The mixtures' masses of the values whose next bit is 0 and 1, image [0] and audio
-  // [1]: below 2^30 x 2^26 per predictor.
-  uint64_t mixture0[2] = {0, 0}, mixture1[2] = {0, 0};
+  const bool image = BetterBlend() == kImageBlend;
+  // The better group's mixture: the masses of the values whose next bit is 0 and 1,
+  // below 2^30 x 2^26 per predictor.
+  const int mixture_first = image ? 0 : kImagePredictors, mixture_end = image ? kImagePredictors : kPredictors;
+  uint64_t mixture0 = 0, mixture1 = 0;
   for (int k = 0; k < kPredictors; ++k) {
     uint64_t m0, m1;
     const int st = Stretch(BitProbabilityQuarter(quarter_[k], level_[k], c0, bit_pos, &m0, &m1));
-    const int group = k < kImagePredictors ? 0 : 1;
-    mixture0[group] += (m0 >> 8) * mixture_factor_[k];
-    mixture1[group] += (m1 >> 8) * mixture_factor_[k];
+    if (k >= mixture_first && k < mixture_end) {
+      mixture0 += (m0 >> 8) * mixture_factor_[k];
+      mixture1 += (m1 >> 8) * mixture_factor_[k];
+    }
     if (k < kImagePredictors) {
       image_x_[static_cast<size_t>(k)] = st;
       if (MixerOnly(k)) continue;
@@ -257,12 +280,10 @@ void SignalModel::Predict(int c0, int bit_pos, int16_t* x) {
   // While the image blend errs less than the audio blend (else zero): with the learned
   // spread and a narrower one the mixer can make a distribution more peaked than a
   // geometric one.
-  const bool image = BetterBlend() == kImageBlend;
   {
-    // The better group's mixture: a distribution that keeps each predictor's shape
-    // where they disagree, with weights by how well each coded the nearby bytes.
-    const int group = image ? 0 : 1;
-    const uint64_t m0 = mixture0[group] >> 12, m1 = mixture1[group] >> 12;
+    // The mixture keeps each predictor's shape where they disagree, with weights by
+    // how well each coded the nearby bytes.
+    const uint64_t m0 = mixture0 >> 12, m1 = mixture1 >> 12;
     const uint64_t total = m0 + m1;
     const int p = total == 0 ? 2048 : std::clamp(static_cast<int>((m1 * 4096 + total / 2) / total), 1, 4095);
     x[out++] = static_cast<int16_t>(Stretch(p));
@@ -448,8 +469,10 @@ void SignalModel::Learn(uint8_t byte, size_t at) {
     const int error = std::abs(static_cast<int>(byte) - predicted_[k]);
     errors_[k][at] = static_cast<uint8_t>(error);
     {
-      const uint64_t mass = GeometricMass(quarter_[k], level_[k])(byte, byte);
-      const int cost = mass == 0 ? 255 : Log2Sixteenths(mixture_norm_[k]) - Log2Sixteenths(mass);
+      // -log2 of the byte's mass: the centre value weighs 2^30, each quarter unit away
+      // theta^(1/4) less.
+      const int away = std::abs(4 * static_cast<int>(byte) - quarter_[k]);
+      const int cost = mixture_log_total_[k] - 30 * 16 + ((away * kGeometric.slope[level_[k]]) >> 6);
       costs_[k][at] = static_cast<uint8_t>(std::clamp(cost, 0, 255));
     }
     const int b = bucket_[k];
@@ -695,7 +718,7 @@ void SignalModel::SetMixture(int first, int n) {
     const int j = first + k;
     // The total mass is at least the centre value's, about 2^26 or more.
     const uint64_t total = std::max<uint64_t>(GeometricMass(quarter_[j], level_[j])(0, 255), 1);
-    mixture_norm_[j] = total;
+    mixture_log_total_[j] = static_cast<int16_t>(Log2Sixteenths(total));
     const int step = ((local[k] - best) * kMixtureEta) >> 4;
     const uint64_t weight = step >= kPow2Steps ? 0 : kPow2.v[static_cast<size_t>(step)];
     mixture_factor_[j] = static_cast<uint32_t>(std::min<uint64_t>((weight << 36) / total, uint64_t{1} << 26));

@@ -585,11 +585,11 @@ class SignalModel {
   // The mixture of the predictors' distributions (image and audio apart): for the
   // next byte, each predictor's share, its weight over its distribution's total mass
   // (weights 2^(-kMixtureEta x its local code length) in 2^16 units, relative to
-  // the group's best, times 2^36 / total mass), and its total mass (for costs_).
-  // They follow from the history.
+  // the group's best, times 2^36 / total mass), and log2 of its total mass (1/16
+  // units, for costs_). They follow from the history.
   static constexpr int kMixtureEta = 24;  // 1/16 units
   std::array<uint32_t, kPredictors> mixture_factor_{};
-  std::array<uint64_t, kPredictors> mixture_norm_{};
+  std::array<int16_t, kPredictors> mixture_log_total_{};
   void SetMixture(int first, int n);
   // The 20-neighbour least-squares predictor's signed error (true value minus its
   // rounded value, clamped to [-127, 127]) at each past byte; 0 where it predicted
