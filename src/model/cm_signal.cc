@@ -277,9 +277,6 @@ void SignalModel::Predict(int c0, int bit_pos, int16_t* x) {
     }
     x[out++] = static_cast<int16_t>(st);
   }
-  // While the image blend errs less than the audio blend (else zero): with the learned
-  // spread and a narrower one the mixer can make a distribution more peaked than a
-  // geometric one.
   {
     // The mixture keeps each predictor's shape where they disagree, with weights by
     // how well each coded the nearby bytes.
@@ -288,6 +285,9 @@ void SignalModel::Predict(int c0, int bit_pos, int16_t* x) {
     const int p = total == 0 ? 2048 : std::clamp(static_cast<int>((m1 * 4096 + total / 2) / total), 1, 4095);
     x[out++] = static_cast<int16_t>(Stretch(p));
   }
+  // While the image blend errs less than the audio blend (else zero): with the learned
+  // spread and a narrower one the mixer can make a distribution more peaked than a
+  // geometric one.
   for (const int k : {kImageWideOls, kWideWindowSlot}) {
     const int level = std::max(level_[k] - kNarrowerLevels, 0);
     x[out++] = static_cast<int16_t>(image ? Stretch(BitProbabilityQuarter(quarter_[k], level, c0, bit_pos)) : 0);
