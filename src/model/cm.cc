@@ -118,6 +118,10 @@ struct LevelConfig {
   // mixer and the order-1, order-2 and last-two-bytes APMs 1:2:3:2 (else 1:2:2:1),
   // and the order-2 APM learns at 2^-5 (else 2^-6).
   bool text_apms = false;
+  // With many_selectors, while the input is not a signal: the set by the bits of the
+  // current byte also by the classes (ByteClass) of the last three bytes, and the set
+  // by word length and class of byte 2 by those bits in place of the bit position.
+  bool class_rows = false;
 };
 
 // Contexts of sampled signals (images, audio): consulted only while the recent
@@ -218,6 +222,10 @@ LevelConfig ConfigFor(int level) {
     // Version 16: larger APMs (2^18 rows), weighed and learning as text prefers.
     c.apm_bits = std::clamp(c.table_bits - 9, 16, kMaxApmBits);
     c.text_apms = true;
+    // Version 17: the word triple in place of order 6, and the weight sets by classes
+    // and current bits (class_rows).
+    std::replace(c.contexts.begin(), c.contexts.end(), C::kOrder6, C::kWordTriple);
+    c.class_rows = true;
   }
   return c;
 }
@@ -244,7 +252,9 @@ LevelConfig SizedConfig(LevelConfig c, uint64_t input_size) {
   // follows each byte over many occurrences: in short chunks bytes 1 and 3 serve
   // better (2048-byte chunks of Moby Dick at level 6: 0.08% smaller).
   // The direct maps, the deterministic rows and the match recovery, likewise, pay on
-  // long inputs only; short ones keep the slot contexts of orders 1 and 3.
+  // long inputs only; short ones keep the slot contexts of orders 1 and 3. So do the
+  // word triple and the rows by classes (version 17): short ones keep order 6 and
+  // the sets as they were.
   c.direct_line_bits = std::min(c.direct_line_bits, c.history_bits - 1);
   if (input_size < kMinRunInput) {
     c.run_inputs = c.byte_rows = false;
@@ -258,6 +268,8 @@ LevelConfig SizedConfig(LevelConfig c, uint64_t input_size) {
     c.match_recover_length = 0;
     c.apm_bits = 16;
     c.text_apms = false;
+    std::replace(c.contexts.begin(), c.contexts.end(), C::kWordTriple, C::kOrder6);
+    c.class_rows = false;
   }
   // No more APM rows than the input has bytes, and at least 2^16.
   c.apm_bits = std::max(16, std::min(c.apm_bits, c.history_bits));
@@ -374,11 +386,18 @@ constexpr int kLayer2Rows = 256 * 8 + 8 * cm::SignalModel::kRelations;
 constexpr int kMaxDirect = cm::DirectMaps::kMaxMaps;
 constexpr int kDirectLimit = 1023;
 constexpr int kDeterministicSetRows = (kMaxContexts + 1) * 16 * 4;
+// With LevelConfig::class_rows, rows of the set by current bits (classes of the last
+// three bytes x bits of the current byte) and of the set by word length (word length
+// x class of byte 2 x bits of the current byte).
+constexpr int kClassSetRows = 512 * 256;
+constexpr int kWordBitsSetRows = 8 * 8 * 256;
 constexpr int kMaxInputs = cm::PaddedInputs16(3 * kMaxContexts + kSharedInputs + kMaxDirect + cm::SignalModel::kInputs);
 
 // With many selectors: weight set s's rows for bytes the signal model does not
 // predict (kSetRows[s] more follow for those it does).
 int TextSetRows(const LevelConfig& c, int s) {
+  if (s == 1 && c.class_rows) return kClassSetRows;
+  if (s == 4 && c.class_rows) return kWordBitsSetRows;
   if (s == 2 && c.byte_rows) return kByteSetRows;
   if (s == 3 && c.deterministic_rows) return kDeterministicSetRows;
   return kSetRows[s];
@@ -763,11 +782,13 @@ class ContextMixingModel final : public Predictor {
       // nothing there. Signals have rows of their own in every set.
       const bool signal = signal_predicted_;
       const int by_byte = signal ? (c1_ >> 4) * 8 + bit_pos_ : (config_.byte_rows ? c1_ * 256 + c0_ : c1_ * 8 + bit_pos_);
+      const int by_bits = signal || !config_.class_rows ? c0_ : ClassRow(c0_);
       const int by_word = signal ? signal_.BetterBlendBucket() * 8 + bit_pos_
-                                 : (word_length_ * 8 + static_cast<int>(class_hash_ >> 3 & 7)) * 8 + bit_pos_;
+                          : config_.class_rows ? WordBitsRow(c0_)
+                                               : (word_length_ * 8 + static_cast<int>(class_hash_ >> 3 & 7)) * 8 + bit_pos_;
       const int by_known = (signal || !config_.deterministic_rows ? known_ : known_ * 16 + std::min(deterministic_count_, 15)) * 4 +
                            (bit_pos_ >> 1);
-      int selected[kWeightSets] = {match_bucket * 8 + bit_pos_, c0_, by_byte, by_known, by_word};
+      int selected[kWeightSets] = {match_bucket * 8 + bit_pos_, by_bits, by_byte, by_known, by_word};
       if (signal) {
         for (int s = 0; s < kWeightSets; ++s) selected[s] += text_rows_[s];
       }
@@ -1163,6 +1184,10 @@ class ContextMixingModel final : public Predictor {
     // The row by the previous byte and the bits so far is one of 65,536 (12 MB): a
     // cache miss per bit unless it is fetched while the last bit is learned.
     if (config_.byte_rows) layer1_[2].PrefetchRow(c1_ * 256 + c0, text_end_);
+    if (config_.class_rows) {
+      layer1_[1].PrefetchRow(ClassRow(c0), text_end_);
+      layer1_[4].PrefetchRow(WordBitsRow(c0), text_end_);
+    }
     if (config_.order1_apm) {
       order1_apm_row_ = Order1ApmContext(c0, bit_pos);
       apm_order1_.Prefetch(order1_apm_row_);
@@ -1170,6 +1195,10 @@ class ContextMixingModel final : public Predictor {
     if (config_.order2_apm) apm_order2_.Prefetch(Order2ApmContext(c0));
     if (config_.last2_apm) apm_last2_.Prefetch(Last2ApmContext(c0));
   }
+  // With LevelConfig::class_rows, the rows of the sets by current bits and by word
+  // length for the bits so far `c0` (unless the signal model predicts the byte).
+  int ClassRow(int c0) const { return c0 | static_cast<int>(class_hash_ & 511) << 8; }
+  int WordBitsRow(int c0) const { return (word_length_ * 8 + static_cast<int>(class_hash_ >> 3 & 7)) * 256 + c0; }
   // The match model's state at bit `bit_pos` of the current byte, whose bits so far
   // are `c0`: 0 while it predicts nothing (no match, or the byte already differs),
   // else 1 + the bit it expects + 2 per length reached of 8 and 32 bytes
