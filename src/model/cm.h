@@ -12,7 +12,7 @@
 namespace lmzip {
 
 // Bumped whenever the model's predictions change (see ModelVersion).
-inline constexpr int kContextMixingVersion = 16;
+inline constexpr int kContextMixingVersion = 17;
 
 // Creates the context-mixing model at `level` (1..9), or nullptr when out of memory.
 // Memory grows with the level.
