@@ -115,8 +115,9 @@ struct LevelConfig {
   int apm_bits = 16;
   // With last2_apm, while the input looks like text: the order-1 APM's rows are
   // chosen by the match model's state too (MatchState), the final average weighs the
-  // mixer and the order-1, order-2 and last-two-bytes APMs 1:2:3:2 (else 1:2:2:1),
-  // and the order-2 APM learns at 2^-5 (else 2^-6).
+  // mixer and the order-1, order-2 and last-two-bytes APMs 1:2:2:3 (else 1:2:2:1),
+  // and the order-2 APM learns at 2^-5 (else 2^-6). On any long input, the rows of
+  // the last-two-bytes APM are chosen by the classes of bytes 3 and 4 too.
   bool text_apms = false;
   // With many_selectors, while the input is not a signal: the set by the bits of the
   // current byte also by the classes (ByteClass) of the last two bytes, and the set
@@ -824,7 +825,7 @@ class ContextMixingModel final : public Predictor {
       const int p_a2 = apm_order2_.P(st, Order2ApmContext(c0_));
       if (config_.last2_apm) {
         const int p_last2 = apm_last2_.P(st, Last2ApmContext(c0_));
-        p = config_.text_apms && TextRates() ? (p_mix + 2 * p_a1 + 3 * p_a2 + 2 * p_last2) >> 3
+        p = config_.text_apms && TextRates() ? (p_mix + 2 * p_a1 + 2 * p_a2 + 3 * p_last2) >> 3
                                              : (p_mix + 2 * p_a1 + 2 * p_a2 + p_last2) / 6;
       } else {
         p = (2 * p_mix + 3 * p_a1 + 3 * p_a2) >> 3;
@@ -1227,9 +1228,16 @@ class ContextMixingModel final : public Predictor {
     return (static_cast<uint32_t>(c0) ^ order2_apm_hash_) & ((1u << config_.apm_bits) - 1);
   }
   // Rows of the APM by the last two bytes (as many as the order-2 one's, whose rows
-  // hash the last three) for the byte after those of `c8`, less the bits of that byte.
+  // hash the last three) for the byte after those of `c8`, less the bits of that byte;
+  // with LevelConfig::text_apms, by the classes (ByteClass) of bytes 3 and 4 too.
   uint32_t Last2ApmHash(uint64_t c8) const {
-    return static_cast<uint32_t>(Finalize((c8 & 0xffff) + 0x5bd1e995ull)) & ((1u << config_.apm_bits) - 256);
+    uint64_t key = c8 & 0xffff;
+    if (config_.text_apms) {
+      key |= static_cast<uint64_t>(ByteClass(static_cast<int>(c8 >> 16 & 255)) |
+                                   ByteClass(static_cast<int>(c8 >> 24 & 255)) << 3)
+             << 16;
+    }
+    return static_cast<uint32_t>(Finalize(key + 0x5bd1e995ull)) & ((1u << config_.apm_bits) - 256);
   }
   size_t Last2ApmContext(int c0) const {
     return (static_cast<uint32_t>(c0) ^ last2_apm_hash_) & ((1u << config_.apm_bits) - 1);
