@@ -121,7 +121,9 @@ struct LevelConfig {
   bool text_apms = false;
   // With many_selectors, while the input is not a signal: the set by the bits of the
   // current byte also by the classes (ByteClass) of the last two bytes, and the set
-  // by word length and class of byte 2 by those bits in place of the bit position.
+  // by word length and class of byte 2 by those bits in place of the bit position;
+  // the second layer's rows by the match model's state too, and the first layer's
+  // rows learning faster in their first uses.
   bool class_rows = false;
 };
 
@@ -227,6 +229,11 @@ LevelConfig ConfigFor(int level) {
     // and current bits (class_rows).
     std::replace(c.contexts.begin(), c.contexts.end(), C::kOrder6, C::kWordTriple);
     c.class_rows = true;
+    // Levels 7-9: bytes 2-3 in place of the order-2 slot context, which the order-2
+    // direct map covers (level 6 has bytes 2-3 already).
+    if (std::find(c.contexts.begin(), c.contexts.end(), C::kSparseSkip1) == c.contexts.end()) {
+      std::replace(c.contexts.begin(), c.contexts.end(), C::kOrder2, C::kSparseSkip1);
+    }
   }
   return c;
 }
@@ -270,6 +277,9 @@ LevelConfig SizedConfig(LevelConfig c, uint64_t input_size) {
     c.apm_bits = 16;
     c.text_apms = false;
     std::replace(c.contexts.begin(), c.contexts.end(), C::kWordTriple, C::kOrder6);
+    if (std::find(c.contexts.begin(), c.contexts.end(), C::kOrder2) == c.contexts.end()) {
+      std::replace(c.contexts.begin(), c.contexts.end(), C::kSparseSkip1, C::kOrder2);
+    }
     c.class_rows = false;
   }
   // No more APM rows than the input has bytes, and at least 2^16.
@@ -372,15 +382,20 @@ constexpr int kByteSetRows = 256 * 256;
 // and the APM rates.
 constexpr int kRowHalfLife = 512;
 constexpr int kRowBoostExtra = 192;
+// With LevelConfig::class_rows as well: a row's rate starts at 16 times its final
+// value (the most EnableRowDecay allows).
+constexpr int kClassRowBoostExtra = 239;
 constexpr int kTextApmOrder1Rate = 6;
 constexpr int kTextApmLast2Rate = 5;
 // With LevelConfig::text_apms: the order-2 APM's rate, and the match states that
 // choose the order-1 APM's rows (MatchState).
 constexpr int kTextApmOrder2Rate = 5;
 constexpr int kMatchStates = 7;
-// Second-layer rows: current bits x class of byte 1, then, for signals, bit position
-// x where the better blend lies against the bits of the byte so far.
-constexpr int kLayer2Rows = 256 * 8 + 8 * cm::SignalModel::kRelations;
+// Second-layer rows: current bits x class of byte 1 (with LevelConfig::class_rows, x
+// the match model's state too, MatchState), then, for signals, bit position x where
+// the better blend lies against the bits of the byte so far.
+constexpr int kLayer2SignalRows = 8 * cm::SignalModel::kRelations;
+int Layer2TextRows(const LevelConfig& c) { return c.class_rows ? 256 * 8 * kMatchStates : 256 * 8; }
 // Direct maps at most, their learning limit (StateMap::Adapt), and the first-layer
 // rows of the weight set by known contexts with LevelConfig::deterministic_rows
 // (known x deterministic, capped at 15, x bit position / 2).
@@ -486,9 +501,11 @@ class ContextMixingModel final : public Predictor {
       for (int s = 0; s < kWeightSets; ++s) text_rows_[s] = TextSetRows(config_, s);
       for (int s = 0; s < kWeightSets; ++s) layer1_.emplace_back(num_inputs_, text_rows_[s] + kSetRows[s], init);
       if (config_.text_rates) {
-        for (Mixer16& m : layer1_) m.EnableRowDecay(kRowHalfLife, kRowBoostExtra);
+        const int extra = config_.class_rows ? kClassRowBoostExtra : kRowBoostExtra;
+        for (Mixer16& m : layer1_) m.EnableRowDecay(kRowHalfLife, extra);
       }
-      layer2_ = Mixer(selectors_, kLayer2Rows, 65536 / selectors_);
+      layer2_text_rows_ = Layer2TextRows(config_);
+      layer2_ = Mixer(selectors_, layer2_text_rows_ + kLayer2SignalRows, 65536 / selectors_);
       text_end_ = first_context_input_ + num_text_contexts_ * inputs_per_context_;
       const int signal_inputs = num_inputs_ - text_end_ + 1;
       signal_judge_ = Mixer16(signal_inputs, 8, 2 * Mixer16::kOne / signal_inputs);
@@ -810,8 +827,8 @@ class ContextMixingModel final : public Predictor {
           layer1_out_[s] = layer1_[s].Finish(cm::MixerKernels16::Dot(x, rows[s], lanes));
         }
       }
-      const int layer2_row = signal ? 256 * 8 + bit_pos_ * cm::SignalModel::kRelations + signal_.Relation(c0_, bit_pos_)
-                                    : c0_ | static_cast<int>(class_hash_ & 7) << 8;
+      const int layer2_row = signal ? layer2_text_rows_ + bit_pos_ * cm::SignalModel::kRelations + signal_.Relation(c0_, bit_pos_)
+                                    : Layer2TextRow();
       st = layer2_.Mix(layer1_out_.data(), layer2_row);
     }
     mixer_st_ = st;
@@ -1195,6 +1212,11 @@ class ContextMixingModel final : public Predictor {
     }
     if (config_.order2_apm) apm_order2_.Prefetch(Order2ApmContext(c0));
     if (config_.last2_apm) apm_last2_.Prefetch(Last2ApmContext(c0));
+  }
+  // The second layer's row for a byte the signal model does not predict.
+  int Layer2TextRow() const {
+    const int row = c0_ | static_cast<int>(class_hash_ & 7) << 8;
+    return config_.class_rows ? row | MatchState(c0_, bit_pos_) << 11 : row;
   }
   // With LevelConfig::class_rows, the rows of the sets by current bits and by word
   // length for the bits so far `c0` (unless the signal model predicts the byte).
@@ -1603,6 +1625,7 @@ class ContextMixingModel final : public Predictor {
   std::vector<uint32_t> state_maps_;
   std::vector<Mixer16> layer1_;
   Mixer layer2_;
+  int layer2_text_rows_ = 0;  // second-layer rows before those for signals
   // While the signal model is in use (levels with many selectors): two small mixers,
   // one of the signal inputs (the signal contexts and the signal model) and one of
   // the others, by bit position, and their recent squared errors (2^-10 per bit, in
@@ -1995,7 +2018,7 @@ size_t ContextMixingMemory(int level) {
   }
   bytes += cm::PaddedInputs16(inputs) * 2 * rows;
   if (c.many_selectors && c.text_rates) bytes += rows * 2;  // updates per row
-  if (c.many_selectors) bytes += kLayer2Rows * 8 * 4;  // second layer
+  if (c.many_selectors) bytes += static_cast<size_t>(Layer2TextRows(c) + kLayer2SignalRows) * 8 * 4;  // second layer
   bytes += contexts * 256 * 4 + 65536 * 2;
   if (c.run_inputs) bytes += size_t{4} << c.table_bits >> kRunTableShift;
   for (size_t j = 0; j < c.direct_orders.size(); ++j) bytes += size_t{64} << DirectLineBits(c, static_cast<int>(j));
