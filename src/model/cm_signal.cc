@@ -340,8 +340,8 @@ void SignalModel::EndByte(uint8_t byte, int stride, bool predict_next) {
   if (predicted_next_) {
     Learn(byte, at);
   } else {
-    for (auto& e : errors_) e[at] = 0;
-    for (auto& c : costs_) c[at] = 0;
+    errors_[at].fill(0);
+    costs_[at].fill(0);
     residual_[at] = 0;
     near_window_.Skip(pos_);
     wide_window_.Skip(pos_);
@@ -467,13 +467,13 @@ void SignalModel::Learn(uint8_t byte, size_t at) {
   wide_window_.Learn(pos_, static_cast<int>(byte) - image_base_);
   for (int k = 0; k < kPredictors; ++k) {
     const int error = std::abs(static_cast<int>(byte) - predicted_[k]);
-    errors_[k][at] = static_cast<uint8_t>(error);
+    errors_[at][k] = static_cast<uint8_t>(error);
     {
       // -log2 of the byte's mass: the centre value weighs 2^30, each quarter unit away
       // theta^(1/4) less.
       const int away = std::abs(4 * static_cast<int>(byte) - quarter_[k]);
       const int cost = mixture_log_total_[k] - 30 * 16 + ((away * kGeometric.slope[level_[k]]) >> 6);
-      costs_[k][at] = static_cast<uint8_t>(std::clamp(cost, 0, 255));
+      costs_[at][k] = static_cast<uint8_t>(std::clamp(cost, 0, 255));
     }
     const int b = bucket_[k];
     uint8_t& n = counts_[k][b];
@@ -490,7 +490,7 @@ void SignalModel::Learn(uint8_t byte, size_t at) {
   }
   image_lms_.Update((static_cast<int>(byte) - image_base_) * 16 - image_lms_prediction_, 2);
   for (int i = 0; i < 2; ++i) {
-    const int error = errors_[i == 0 ? kImageBlend : kAudioBlend][at];
+    const int error = errors_[at][i == 0 ? kImageBlend : kAudioBlend];
     blend_error_[i] += (error * 256 - blend_error_[i]) >> 4;
   }
   if (pos_ < 64 || blend_error_[0] <= blend_error_[1]) {

@@ -550,11 +550,11 @@ class SignalModel {
   }
   // Predictor k's code length for the byte n back, in 1/16 bits (0 before the start).
   int CostBack(int k, int n) const {
-    return static_cast<uint64_t>(n) > pos_ ? 0 : costs_[k][(pos_ - n) & (kHistory - 1)];
+    return static_cast<uint64_t>(n) > pos_ ? 0 : costs_[(pos_ - n) & (kHistory - 1)][k];
   }
   // Predictor k's absolute error n bytes back (0 before the start).
   int ErrorBack(int k, int n) const {
-    return static_cast<uint64_t>(n) > pos_ ? 0 : errors_[k][(pos_ - n) & (kHistory - 1)];
+    return static_cast<uint64_t>(n) > pos_ ? 0 : errors_[(pos_ - n) & (kHistory - 1)][k];
   }
   // The last image and the last audio predictor: the blends of the others.
   static constexpr int kImageBlend = kImagePredictors - 1, kAudioBlend = kPredictors - 1;
@@ -577,11 +577,13 @@ class SignalModel {
   void Sanitize();
 
   std::array<uint8_t, kHistory> history_{};
-  // Each predictor's absolute error (at most 255) at each past byte.
-  std::array<std::array<uint8_t, kHistory>, kPredictors> errors_{};
+  // Each predictor's absolute error (at most 255) at each past byte. Byte-major, so
+  // that a byte's entries share a cache line (rows of kHistory bytes per predictor
+  // all fell in one cache set).
+  std::array<std::array<uint8_t, kPredictors>, kHistory> errors_{};
   // Each predictor's code length of each past byte under its distribution, in 1/16
   // bits (at most 255); 0 where it predicted nothing.
-  std::array<std::array<uint8_t, kHistory>, kPredictors> costs_{};
+  std::array<std::array<uint8_t, kPredictors>, kHistory> costs_{};
   // The mixture of the predictors' distributions (image and audio apart): for the
   // next byte, each predictor's share, its weight over its distribution's total mass
   // (weights 2^(-kMixtureEta x its local code length) in 2^16 units, relative to
