@@ -620,17 +620,7 @@ void SignalModel::PredictImage() {
   // Local error of each predictor: its errors at the left, above, above-left and
   // above-right pixels.
   std::array<int, kImagePredictors> le{};
-  for (int k = 0; k < kImagePredictors; ++k) {
-    if (has_above) {
-      const int e_n = ErrorBack(k, s);
-      const int e_w = column >= 1 ? ErrorBack(k, 1) : e_n;
-      const int e_nw = column >= 1 ? ErrorBack(k, s + 1) : e_n;
-      const int e_ne = column + 1 < s ? ErrorBack(k, s - 1) : e_n;
-      le[k] = e_w + e_n + ((e_nw + e_ne) >> 1);
-    } else {
-      le[k] = 2 * ErrorBack(k, 1) + ErrorBack(k, 2);
-    }
-  }
+  for (int k = 0; k < kImagePredictors; ++k) le[k] = LocalSum(errors_, k, s, column, has_above);
   constexpr int kBlend = kImagePredictors - 1;
   const int texture = (Sign3(w - nw) * 3 + Sign3(n - nw)) * 3 + Sign3(ne - n);
   q[kBlend] = CorrectedBlend(0, q.data(), le.data(), kBlend, std::min(BucketOf(le[kBlend]) / 3, 3) * 27 + texture);
@@ -674,6 +664,15 @@ void SignalModel::PredictAudio() {
   SetPredictions(kImagePredictors, q.data(), le.data(), kAudioPredictors);
 }
 
+int SignalModel::LocalSum(const PredictorHistory& h, int k, int stride, int column, bool has_above) const {
+  if (!has_above) return 2 * EntryBack(h, k, 1) + EntryBack(h, k, 2);
+  const int n = EntryBack(h, k, stride);
+  const int w = column >= 1 ? EntryBack(h, k, 1) : n;
+  const int nw = column >= 1 ? EntryBack(h, k, stride + 1) : n;
+  const int ne = column + 1 < stride ? EntryBack(h, k, stride - 1) : n;
+  return w + n + ((nw + ne) >> 1);
+}
+
 int SignalModel::CorrectedBlend(int which, const int* q, const int* le, int n, int context) {
   const int raw = BlendQuarters(q, le, n);
   raw_blend_[which] = static_cast<int16_t>(raw);
@@ -703,15 +702,7 @@ void SignalModel::SetMixture(int first, int n) {
   int best = 1 << 30;
   for (int k = 0; k < n; ++k) {
     const int j = first + k;
-    if (rows_above) {
-      const int c_n = CostBack(j, s);
-      const int c_w = column >= 1 ? CostBack(j, 1) : c_n;
-      const int c_nw = column >= 1 ? CostBack(j, s + 1) : c_n;
-      const int c_ne = column + 1 < s ? CostBack(j, s - 1) : c_n;
-      local[k] = c_w + c_n + ((c_nw + c_ne) >> 1);
-    } else {
-      local[k] = 2 * CostBack(j, 1) + CostBack(j, 2);
-    }
+    local[k] = LocalSum(costs_, j, s, column, rows_above);
     best = std::min(best, local[k]);
   }
   for (int k = 0; k < n; ++k) {

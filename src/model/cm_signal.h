@@ -548,14 +548,21 @@ class SignalModel {
   int ResidualBack(int n) const {
     return static_cast<uint64_t>(n) > pos_ ? 0 : residual_[(pos_ - n) & (kHistory - 1)];
   }
-  // Predictor k's code length for the byte n back, in 1/16 bits (0 before the start).
-  int CostBack(int k, int n) const {
-    return static_cast<uint64_t>(n) > pos_ ? 0 : costs_[(pos_ - n) & (kHistory - 1)][k];
+  // Per-predictor values at each past byte (errors_, costs_): byte-major, so that a
+  // byte's entries share a cache line (rows of kHistory bytes per predictor all fell
+  // in one cache set).
+  using PredictorHistory = std::array<std::array<uint8_t, kPredictors>, kHistory>;
+  // Predictor k's entry in `h` for the byte n back (0 before the start).
+  int EntryBack(const PredictorHistory& h, int k, int n) const {
+    return static_cast<uint64_t>(n) > pos_ ? 0 : h[(pos_ - n) & (kHistory - 1)][k];
   }
   // Predictor k's absolute error n bytes back (0 before the start).
-  int ErrorBack(int k, int n) const {
-    return static_cast<uint64_t>(n) > pos_ ? 0 : errors_[(pos_ - n) & (kHistory - 1)][k];
-  }
+  int ErrorBack(int k, int n) const { return EntryBack(errors_, k, n); }
+  // Predictor k's entries in `h` around the next pixel (`column` of rows of `stride`),
+  // weighed: with a row above, left + above + (above-left + above-right) / 2, a
+  // neighbour beyond the row's ends taken as the one above; else 2 x the last + the
+  // one before.
+  int LocalSum(const PredictorHistory& h, int k, int stride, int column, bool has_above) const;
   // The last image and the last audio predictor: the blends of the others.
   static constexpr int kImageBlend = kImagePredictors - 1, kAudioBlend = kPredictors - 1;
   // The image stack's slot, and the 20-neighbour least-squares predictor's.
@@ -577,13 +584,11 @@ class SignalModel {
   void Sanitize();
 
   std::array<uint8_t, kHistory> history_{};
-  // Each predictor's absolute error (at most 255) at each past byte. Byte-major, so
-  // that a byte's entries share a cache line (rows of kHistory bytes per predictor
-  // all fell in one cache set).
-  std::array<std::array<uint8_t, kPredictors>, kHistory> errors_{};
+  // Each predictor's absolute error (at most 255) at each past byte.
+  PredictorHistory errors_{};
   // Each predictor's code length of each past byte under its distribution, in 1/16
   // bits (at most 255); 0 where it predicted nothing.
-  std::array<std::array<uint8_t, kPredictors>, kHistory> costs_{};
+  PredictorHistory costs_{};
   // The mixture of the predictors' distributions (image and audio apart): for the
   // next byte, each predictor's share, its weight over its distribution's total mass
   // (weights 2^(-kMixtureEta x its local code length) in 2^16 units, relative to
