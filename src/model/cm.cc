@@ -396,6 +396,9 @@ constexpr int kMatchStates = 7;
 // the better blend lies against the bits of the byte so far.
 constexpr int kLayer2SignalRows = 8 * cm::SignalModel::kRelations;
 int Layer2TextRows(const LevelConfig& c) { return c.class_rows ? 256 * 8 * kMatchStates : 256 * 8; }
+// Order-1 APM rows: bits so far x byte 1 (x the match state, MatchState, with
+// LevelConfig::text_apms).
+size_t Order1ApmRows(const LevelConfig& c) { return size_t{65536} * (c.text_apms ? kMatchStates : 1); }
 // Direct maps at most, their learning limit (StateMap::Adapt), and the first-layer
 // rows of the weight set by known contexts with LevelConfig::deterministic_rows
 // (known x deterministic, capped at 15, x bit position / 2).
@@ -458,7 +461,7 @@ class ContextMixingModel final : public Predictor {
         apm_order0_(256, 7),
         apm_signal_(cm::SignalModel::kApmContexts, 6),
         apm_distance_(cm::SignalModel::kDistanceContexts, 6),
-        apm_order1_(config_.order1_apm ? (config_.text_apms ? 65536 * kMatchStates : 65536) : 1, 7),
+        apm_order1_(config_.order1_apm ? Order1ApmRows(config_) : 1, 7),
         apm_order2_(config_.order2_apm ? size_t{1} << config_.apm_bits : 1, 6),
         apm_last2_(config_.last2_apm ? size_t{1} << config_.apm_bits : 1, 6),
         runs_(config_.run_inputs ? size_t{1} << (config_.table_bits - kRunTableShift) : 1) {
@@ -2008,7 +2011,7 @@ size_t ContextMixingMemory(int level) {
   bytes += size_t{1} << c.history_bits;              // context history
   bytes += 256 * 33 * 2;                             // order-0 APM
   bytes += (cm::SignalModel::kApmContexts + cm::SignalModel::kDistanceContexts) * 33 * 2;  // signal APMs
-  if (c.order1_apm) bytes += size_t{65536} * (c.text_apms ? kMatchStates : 1) * 33 * 2;
+  if (c.order1_apm) bytes += Order1ApmRows(c) * 33 * 2;
   if (c.order2_apm) bytes += (size_t{1} << c.apm_bits) * 33 * 2;
   if (c.last2_apm) bytes += (size_t{1} << c.apm_bits) * 33 * 2;
   size_t rows = 16 * 256;
